@@ -1,0 +1,69 @@
+/*
+ * Physical memory: a boot allocator over the firmware memory map, then page-frame buddy
+ * allocators, one per zone (one zone per usable region now, per NUMA node later), and kmem
+ * size classes on top (nk_malloc). Memory is identity-mapped: a physical address is a pointer.
+ */
+#ifndef NK_NAUTILUS_MM_H
+#define NK_NAUTILUS_MM_H
+
+#include <nautilus/compiler.h>
+#include <nautilus/types.h>
+
+#define NK_PAGE_SHIFT 12
+#define NK_PAGE_SIZE (1UL << NK_PAGE_SHIFT)
+/* Largest buddy order: 2^18 pages = 1 GiB blocks. */
+#define NK_MAX_ORDER 18
+
+struct nk_boot_info;
+
+/* --- boot allocator (used before the buddy allocators exist) --- */
+
+/* Build the free/reserved view from the memory map; reserves the kernel image and modules. */
+int nk_bootmem_init(const struct nk_boot_info *bi, nk_paddr_t kernel_start,
+		    nk_paddr_t kernel_end);
+/* Mark [base, base+len) as not for the page allocator; what names it in meminfo/errors. */
+int nk_bootmem_reserve(nk_paddr_t base, uint64_t len, const char *what);
+/* Allocate from free memory (never page 0 / the first 1 MiB); panics on exhaustion. */
+void *nk_bootmem_alloc(size_t size, size_t align);
+
+/* --- page allocator --- */
+
+/* Hand all free boot memory to per-zone buddy allocators; the boot allocator is then closed. */
+int nk_mm_init(void);
+
+/* Allocate 2^order contiguous pages, preferring zone_hint (-1: no preference). NULL if none. */
+void *nk_page_alloc(unsigned order, int zone_hint);
+/* Free a block returned by nk_page_alloc (the order is remembered). */
+void nk_page_free(void *addr);
+
+struct nk_zone_info {
+	int id;
+	int node;
+	nk_paddr_t base;
+	uint64_t total_pages;
+	uint64_t free_pages;
+	int largest_free_order; /* -1 when empty */
+};
+int nk_zone_count(void);
+int nk_zone_get_info(int zone, struct nk_zone_info *info);
+/* Free pages summed over all zones (tests compare before and after to find leaks). */
+uint64_t nk_page_free_total(void);
+
+/* --- kmem --- */
+
+void *nk_malloc(size_t size);
+void *nk_calloc(size_t n, size_t size);
+void *nk_realloc(void *p, size_t size);
+/* align: a power of two; the block is freed with nk_free. */
+void *nk_malloc_aligned(size_t size, size_t align);
+void nk_free(void *p);
+/* Usable size of a block from nk_malloc (0 for NULL). */
+size_t nk_malloc_usable_size(void *p);
+
+/* Print zones and size classes (the meminfo command). */
+void nk_mm_dump(void);
+
+/* The memory map of this boot contains [addr, addr+len) as RAM that is mapped. */
+bool nk_mm_range_is_ram(uint64_t addr, uint64_t len);
+
+#endif

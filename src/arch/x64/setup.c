@@ -1,0 +1,72 @@
+/* From boot.S to nk_main: early console, boot information, then the arch bring-up steps. */
+#include <arch/x64/arch.h>
+#include <arch/x64/boot.h>
+#include <arch/x64/cpu.h>
+#include <nautilus/arch.h>
+#include <nautilus/boot_info.h>
+#include <nautilus/console.h>
+#include <nautilus/panic.h>
+#include <nautilus/printk.h>
+
+void nk_main(struct nk_boot_info *bi);
+void nk_arch_boot(uint32_t protocol, uint32_t info_paddr);
+
+struct nk_boot_info nk_boot_info;
+
+/* Called by boot.S in long mode on the boot stack; never returns. */
+void nk_arch_boot(uint32_t protocol, uint32_t info_paddr)
+{
+	int err;
+
+	nk_early_console_init();
+	if (protocol == NK_BOOT_PROTO_MB2)
+		err = nk_mb2_parse(info_paddr);
+	else
+		err = nk_pvh_parse(info_paddr);
+	if (err)
+		panic("cannot read the boot information (protocol %u at 0x%x): %d", protocol,
+		      info_paddr, err);
+	nk_main(&nk_boot_info);
+	panic("nk_main returned");
+}
+
+void nk_arch_early_init(void)
+{
+	nk_gdt_init();
+	nk_idt_init();
+}
+
+void nk_arch_mem_init(void)
+{
+	nk_paging_init();
+}
+
+void nk_arch_time_init(void)
+{
+	nk_tsc_init();
+}
+
+uint64_t nk_arch_cycles(void)
+{
+	return rdtsc();
+}
+
+unsigned long nk_arch_irq_save(void)
+{
+	unsigned long flags;
+
+	asm volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+void nk_arch_irq_restore(unsigned long flags)
+{
+	if (flags & (1UL << 9))
+		asm volatile("sti" : : : "memory");
+}
+
+void nk_arch_halt_forever(void)
+{
+	for (;;)
+		asm volatile("cli; hlt");
+}

@@ -1,0 +1,75 @@
+/*
+ * CPU exceptions: report the exception by name with its error code, CR2 for page faults, every
+ * register, RIP as symbol+offset and a backtrace, then panic. A test can arm a one-shot
+ * recovery (nk_arch_trap_catch) to check that a fault is caught and reported and go on.
+ */
+#include <arch/x64/cpu.h>
+#include <arch/x64/regs.h>
+#include <arch/x64/setjmp.h>
+#include <nautilus/arch.h>
+#include <nautilus/panic.h>
+#include <nautilus/printk.h>
+#include <nautilus/symbols.h>
+
+void nk_trap(struct nk_regs *r);
+
+static const char *const names[32] = {
+	"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
+	"bound range exceeded (#BR)", "invalid opcode (#UD)", "device not available (#NM)",
+	"double fault (#DF)", "coprocessor segment overrun", "invalid TSS (#TS)",
+	"segment not present (#NP)", "stack-segment fault (#SS)", "general protection (#GP)",
+	"page fault (#PF)", "reserved 15", "x87 floating-point error (#MF)",
+	"alignment check (#AC)", "machine check (#MC)", "SIMD floating-point (#XM)",
+	"virtualization (#VE)", "control protection (#CP)", "reserved 22", "reserved 23",
+	"reserved 24", "reserved 25", "reserved 26", "reserved 27",
+	"hypervisor injection (#HV)", "VMM communication (#VC)", "security (#SX)", "reserved 31",
+};
+
+static struct {
+	bool armed;
+	struct nk_jmpbuf jb;
+	struct nk_trap_info info;
+} catcher;
+
+int nk_arch_trap_catch(void (*fn)(void *), void *arg, struct nk_trap_info *info)
+{
+	if (nk_setjmp(&catcher.jb)) {
+		*info = catcher.info;
+		return 1;
+	}
+	catcher.armed = true;
+	fn(arg);
+	catcher.armed = false;
+	return 0;
+}
+
+/* Print what happened; the caught case reports at info level so tests show it in the log. */
+static void report(int lvl, struct nk_regs *r, uint64_t cr2)
+{
+	char where[128];
+
+	nk_symbol_format(r->rip, where, sizeof(where));
+	nk_printk(lvl, NK_MODNAME, "exception %llu: %s, error code 0x%llx, at %s",
+		  (unsigned long long)r->vector, names[r->vector & 31],
+		  (unsigned long long)r->error_code, where);
+	if (r->vector == 14)
+		nk_printk(lvl, NK_MODNAME, "page fault address (CR2) 0x%016llx: %s %s",
+			  (unsigned long long)cr2, r->error_code & 1 ? "protection" : "not present",
+			  r->error_code & 2 ? "write" : "read");
+	nk_regs_dump(lvl, r);
+	nk_backtrace_from(lvl, r->rbp);
+}
+
+void nk_trap(struct nk_regs *r)
+{
+	uint64_t cr2 = r->vector == 14 ? read_cr2() : 0;
+
+	if (catcher.armed && r->vector != 2 && r->vector != 8 && r->vector != 18) {
+		catcher.armed = false;
+		catcher.info = (struct nk_trap_info){ r->vector, r->error_code, r->rip, cr2 };
+		report(NK_LOG_INFO, r, cr2);
+		nk_longjmp(&catcher.jb, 1);
+	}
+	report(NK_LOG_EMERG, r, cr2);
+	panic("unhandled exception %llu (%s)", (unsigned long long)r->vector, names[r->vector & 31]);
+}

@@ -1,0 +1,65 @@
+/*
+ * nk_main: the boot CPU's path from the boot loader to the shell, one step per line.
+ * Subsystems and drivers that need no fixed place here register NK_INITCALLs instead.
+ */
+#include <nautilus/arch.h>
+#include <nautilus/boot_info.h>
+#include <nautilus/cmdline.h>
+#include <nautilus/init.h>
+#include <nautilus/kernel.h>
+#include <nautilus/mm.h>
+#include <nautilus/panic.h>
+#include <nautilus/printk.h>
+#include <nautilus/shell.h>
+#include <nautilus/test.h>
+
+void nk_main(struct nk_boot_info *bi);
+
+static void cmdline_warning(const char *msg)
+{
+	nk_warn("%s", msg);
+}
+
+/* Parse the command line and set the console log level from it. */
+static void setup_cmdline(const char *line)
+{
+	nk_cmdline_parse(line, &nk_cmdline, cmdline_warning);
+	nk_printk_set_console_level(nk_cmdline.quiet ? NK_LOG_WARN : nk_cmdline.loglevel);
+}
+
+static void print_banner(const struct nk_boot_info *bi)
+{
+	nk_info("%s", nk_version_string);
+	nk_info("booted by %s, command line \"%s\"", bi->loader[0] ? bi->loader : "unknown",
+		bi->cmdline);
+	for (size_t i = 0; i < bi->nr_mmap; i++)
+		nk_info("memory 0x%016llx-0x%016llx %s", (unsigned long long)bi->mmap[i].base,
+			(unsigned long long)(bi->mmap[i].base + bi->mmap[i].len),
+			nk_mem_type_name(bi->mmap[i].type));
+}
+
+/* After bring-up: run the tests the command line asked for, else the shell, else idle. */
+static void run_user_interface(void)
+{
+	if (IS_ENABLED(CONFIG_TEST) && nk_cmdline.run_tests)
+		nk_test_run_boot(nk_cmdline.tests);
+	if (nk_cmdline.run_tests)
+		nk_err("test= given but this kernel has no tests (CONFIG_TEST)");
+	if (IS_ENABLED(CONFIG_SHELL) && nk_cmdline.shell)
+		nk_shell_run();
+	nk_info("no shell; halting the boot CPU");
+	nk_arch_halt_forever();
+}
+
+void nk_main(struct nk_boot_info *bi)
+{
+	setup_cmdline(bi->cmdline);  /* loglevel=, quiet, test=, shell= */
+	nk_arch_early_init();        /* GDT, TSS, IDT: exceptions reported */
+	nk_arch_time_init();         /* TSC frequency: log timestamps */
+	print_banner(bi);            /* version, loader, memory map */
+	nk_arch_mem_init();          /* identity map of RAM, page 0 unmapped */
+	nk_bootmem_init(bi, (nk_paddr_t)_kernel_start, (nk_paddr_t)_kernel_end); /* boot allocator */
+	nk_mm_init();                /* buddy zones and kmem */
+	nk_initcalls_run();          /* subsystems and drivers */
+	run_user_interface();        /* tests, shell */
+}

@@ -1,0 +1,9 @@
+/* What tests/host/host_stubs.c captures, for host tests to inspect. */
+#ifndef NK_TESTS_HOST_STUBS_H
+#define NK_TESTS_HOST_STUBS_H
+#include <stddef.h>
+extern char nk_host_last_log[512];
+extern int nk_host_log_count;
+extern char nk_host_console[65536];
+extern size_t nk_host_console_len;
+#endif
