@@ -31,16 +31,22 @@ const struct nk_shell_cmd *nk_shell_cmd_find(const char *name);
 size_t nk_shell_cmd_count(void);
 const struct nk_shell_cmd *nk_shell_cmd_at(size_t i);
 
-/* Split a line into argv (spaces separate, "double quotes" group); returns argc or -E2BIG. */
+/*
+ * Split a line into argv (spaces separate, "double quotes" group); returns argc, -E2BIG for too
+ * many words or -EINVAL for an unterminated quote.
+ */
 int nk_shell_tokenize(char *line, char **argv, int max_args);
 
-/* Tokenize and run one command line; returns the command's result or -ENOENT if unknown. */
+/*
+ * Tokenize and run one command line; returns the command's result, -ENOENT if unknown, -E2BIG
+ * or -EINVAL for a line that is too long or cannot be split.
+ */
 int nk_shell_execute(const char *line);
 
 /* Print "usage: <name> <arguments>" for a command. */
 void nk_shell_usage(const struct nk_shell_cmd *cmd);
 
-/* The interactive loop on the console; returns only on exit. */
-void nk_shell_run(void);
+/* The interactive loop on the console; never returns (shutdown and reboot leave the machine). */
+void nk_shell_run(void) __attribute__((noreturn));
 
 #endif
