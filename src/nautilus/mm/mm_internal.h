@@ -1,0 +1,67 @@
+/*
+ * Interfaces between the parts of mm/ (boot allocator, zones, kmem, meminfo) and for its tests;
+ * nothing outside mm/ and the mm test suites should include this.
+ */
+#ifndef NK_MM_MM_INTERNAL_H
+#define NK_MM_MM_INTERNAL_H
+
+#include <nautilus/mm.h>
+#include <nautilus/types.h>
+
+#include "buddy.h"
+
+/* --- zones --- */
+
+/* One zone per usable region today, one per NUMA node later. */
+#define NK_MAX_ZONES 32
+
+/* Who owns an allocated block; a block is freed only through the API that allocated it. */
+enum nk_page_owner {
+	NK_PAGE_OWNER_PAGE = 0, /* nk_page_alloc */
+	NK_PAGE_OWNER_SLAB = 1, /* a kmem slab */
+	NK_PAGE_OWNER_KMEM = 2, /* a large nk_malloc block */
+};
+
+/*
+ * Create a zone spanning [base, base + npages pages) on NUMA node `node`, with meta[npages] as
+ * its page metadata. No page is free until nk_zone_add_free hands it in. Returns the zone id,
+ * -EINVAL for a bad or overlapping range, -ENOSPC when the zone table is full. Zones are never
+ * removed.
+ */
+int nk_zone_add(uintptr_t base, uint64_t npages, int node, uint8_t *meta);
+/* Hand free pages to the zone that spans them. */
+int nk_zone_add_free(uintptr_t base, uint64_t npages);
+
+/* nk_page_alloc with an owner tag. */
+void *nk_zone_alloc(unsigned order, int zone_hint, enum nk_page_owner owner);
+/* Free the block at addr if `owner` allocated it: -ENOENT outside every zone, -EINVAL (with a
+ * message) for anything that is not the head of a block allocated by that owner. */
+int nk_zone_free(void *addr, enum nk_page_owner owner);
+/* The allocated block containing p: 0, or -ENOENT if p is in no allocated block. */
+int nk_zone_find(const void *p, struct nk_buddy_block *blk);
+/* Buddy statistics of one zone (free blocks per order, for meminfo and tests). */
+int nk_zone_stats(int zone, struct nk_buddy_stats *st);
+
+/* --- kmem --- */
+
+struct nk_kmem_class_info {
+	size_t size;	     /* object size, also its natural alignment's multiple */
+	unsigned slab_order; /* each slab is a buddy block of this order */
+	unsigned objs_per_slab;
+	uint64_t slabs;
+	uint64_t objs_in_use;
+};
+
+int nk_kmem_class_count(void);
+int nk_kmem_class_get_info(int cls, struct nk_kmem_class_info *info);
+/* Bad frees and writes-after-free detected since boot (tests check that one was reported). */
+uint64_t nk_kmem_error_count(void);
+/* Print the size classes and large blocks (part of nk_mm_dump). */
+void nk_kmem_dump(void);
+
+/* --- boot allocator --- */
+
+/* Print the RAM regions and the named reservations (the meminfo command). */
+void nk_bootmem_dump(void);
+
+#endif
