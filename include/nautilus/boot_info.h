@@ -1,7 +1,8 @@
 /*
  * What the boot loader told us, in one shape whatever the protocol (multiboot2 or PVH).
- * Everything is copied into kernel storage before memory is handed out, except module contents,
- * which the boot allocator reserves.
+ * Everything is copied into kernel storage before memory is handed out, so the loader's own
+ * structure can be overwritten; module contents stay where they are and the boot allocator
+ * reserves them.
  */
 #ifndef NK_NAUTILUS_BOOT_INFO_H
 #define NK_NAUTILUS_BOOT_INFO_H
@@ -46,8 +47,6 @@ struct nk_boot_info {
 	nk_paddr_t rsdp_paddr;
 	uint8_t rsdp_copy[36];
 	uint8_t rsdp_copy_len; /* 0: none, 20: ACPI 1.0, 36: ACPI 2.0+ */
-	/* Where the boot loader's structure lived, to reserve while it is parsed. */
-	nk_paddr_t raw_info, raw_info_len;
 };
 
 /* The boot information of this boot (filled by the arch before nk_main). */

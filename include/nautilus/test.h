@@ -22,12 +22,25 @@ struct nk_test {
 	void (*fn)(struct nk_test_ctx *nk_t);
 };
 
+#ifdef NK_HOST_TEST
+/* Host unit tests run the same cases under cmocka: registered at start-up (tests/host). */
+void nk_host_kcase_register(const char *suite, const char *name,
+			    void (*fn)(struct nk_test_ctx *nk_t));
+#define NK_TEST(suite, tname)                                                       \
+	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t);            \
+	__attribute__((constructor)) static void nk_reg_##suite##_##tname(void)     \
+	{                                                                           \
+		nk_host_kcase_register(#suite, #tname, nk_test_##suite##_##tname);  \
+	}                                                                           \
+	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t __nk_unused)
+#else
 #define NK_TEST(suite, tname)                                                          \
 	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t);                   \
 	static struct nk_test __nk_test_##suite##_##tname __nk_used                       \
 		__nk_section(".nk_tests") __nk_aligned(8) = { #suite, #tname, __FILE__, __LINE__, \
 							       nk_test_##suite##_##tname }; \
 	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t __nk_unused)
+#endif
 
 /* Record a failure with a KTAP diagnostic "# file:line: <message>". */
 void nk_test_fail(struct nk_test_ctx *t, const char *file, int line, const char *fmt, ...)

@@ -5,6 +5,7 @@
 #include <nautilus/arch.h>
 #include <nautilus/boot_info.h>
 #include <nautilus/cmdline.h>
+#include <nautilus/errno.h>
 #include <nautilus/init.h>
 #include <nautilus/kernel.h>
 #include <nautilus/mm.h>
@@ -38,6 +39,18 @@ static void print_banner(const struct nk_boot_info *bi)
 			nk_mem_type_name(bi->mmap[i].type));
 }
 
+/* Without a page allocator nothing can run: a failure here is fatal. */
+static void setup_memory(const struct nk_boot_info *bi)
+{
+	int err = nk_bootmem_init(bi, (nk_paddr_t)_kernel_start, (nk_paddr_t)_kernel_end);
+
+	if (err)
+		panic("boot allocator: %s", nk_strerror(err));
+	err = nk_mm_init();
+	if (err)
+		panic("page allocator: %s", nk_strerror(err));
+}
+
 /* After bring-up: run the tests the command line asked for, else the shell, else idle. */
 static void run_user_interface(void)
 {
@@ -58,8 +71,7 @@ void nk_main(struct nk_boot_info *bi)
 	nk_arch_time_init();         /* TSC frequency: log timestamps */
 	print_banner(bi);            /* version, loader, memory map */
 	nk_arch_mem_init();          /* identity map of RAM, page 0 unmapped */
-	nk_bootmem_init(bi, (nk_paddr_t)_kernel_start, (nk_paddr_t)_kernel_end); /* boot allocator */
-	nk_mm_init();                /* buddy zones and kmem */
+	setup_memory(bi);            /* boot allocator, then buddy zones and kmem */
 	nk_initcalls_run();          /* subsystems and drivers */
 	run_user_interface();        /* tests, shell */
 }

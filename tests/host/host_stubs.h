@@ -6,4 +6,6 @@ extern char nk_host_last_log[512];
 extern int nk_host_log_count;
 extern char nk_host_console[65536];
 extern size_t nk_host_console_len;
+/* Run the in-kernel cases the host test #included (tests/host/test_kcases.c). */
+int nk_host_run_kcases(const char *group);
 #endif

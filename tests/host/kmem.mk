@@ -3,5 +3,5 @@
 HOST_TESTS += kmem
 kmem_SRCS := src/nautilus/mm/buddy.c src/nautilus/mm/zone.c src/nautilus/mm/kmem.c \
 	src/nautilus/mm/bootmem.c src/nautilus/mm/meminfo.c tests/host/test_kmem.c \
-	tests/host/test_kcases.c
+	tests/host/test_kcases.c src/nautilus/boot_info.c
 $(HOST_OUT)/test_kmem: src/test/test_buddy.c src/test/test_kmem.c $(wildcard src/nautilus/mm/*.h)

@@ -17,18 +17,8 @@
 #include <nautilus/printk.h>
 #include <nautilus/test.h>
 
-/* The in-kernel cases, registered for test_kcases.c. */
-void nk_host_kcase_register(const char *suite, const char *name,
-			    void (*fn)(struct nk_test_ctx *nk_t));
-int nk_host_run_kcases(const char *group);
-#undef NK_TEST
-#define NK_TEST(suite, tname)                                                      \
-	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t);           \
-	__attribute__((constructor)) static void nk_reg_##suite##_##tname(void)    \
-	{                                                                          \
-		nk_host_kcase_register(#suite, #tname, nk_test_##suite##_##tname); \
-	}                                                                          \
-	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t __attribute__((unused)))
+#include "host_stubs.h"
+
 #include "../../src/test/test_format.c"
 
 #define BUF 256

@@ -42,16 +42,6 @@ static int nr_forbidden;
 static uint8_t *mem2, *meta2;
 #define MEM2_PAGES 1024
 
-/* Run the in-kernel cases: test_kcases.c registers what NK_TEST declares below. */
-void nk_host_kcase_register(const char *suite, const char *name,
-			    void (*fn)(struct nk_test_ctx *nk_t));
-int nk_host_run_kcases(const char *group);
-
-const char *nk_mem_type_name(uint32_t type)
-{
-	return type == NK_MEM_ACPI_NVS ? "ACPI NVS" : "reserved";
-}
-
 static void forbid(uint64_t base, uint64_t end)
 {
 	assert_true(nr_forbidden < (int)NK_ARRAY_SIZE(forbidden));
@@ -69,8 +59,8 @@ static void map_add(uint64_t off, uint64_t len, uint32_t type)
 
 /*
  * RAM [0, 40M) and [41M, 64M - 3000) with a duplicate entry inside the first, a reserved hole
- * between them and an ACPI NVS range overlapping the second; kernel, a module and the boot
- * loader's info inside the first.
+ * between them and an ACPI NVS range overlapping the second; kernel and a module inside the
+ * first.
  */
 static void build_map(void)
 {
@@ -83,9 +73,6 @@ static void build_map(void)
 	bi.nr_modules = 1;
 	bi.modules[0] = (struct nk_boot_module){ R + 5 * MIB, R + 5 * MIB + 10, "initrd" };
 	forbid(R + 5 * MIB, R + 5 * MIB + 10);
-	bi.raw_info = R + 6 * MIB + 4000;
-	bi.raw_info_len = 100;
-	forbid(bi.raw_info, bi.raw_info + bi.raw_info_len);
 	forbid(R + MIB + 100, R + 3 * MIB); /* the kernel image */
 }
 
@@ -279,15 +266,6 @@ static void test_dump(void **state)
 	assert_non_null(strstr(nk_host_console, "bootmem"));
 	nk_free(p);
 }
-
-#undef NK_TEST
-#define NK_TEST(suite, tname)                                                      \
-	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t);           \
-	__attribute__((constructor)) static void nk_reg_##suite##_##tname(void)    \
-	{                                                                          \
-		nk_host_kcase_register(#suite, #tname, nk_test_##suite##_##tname); \
-	}                                                                          \
-	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t __nk_unused)
 
 #include "../../src/test/test_buddy.c"
 #include "../../src/test/test_kmem.c"

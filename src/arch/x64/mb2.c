@@ -146,8 +146,6 @@ int nk_mb2_parse(uint64_t info_paddr)
 	size_t off = 8;
 
 	nk_boot_info.protocol = NK_BOOT_MULTIBOOT2;
-	nk_boot_info.raw_info = info_paddr;
-	nk_boot_info.raw_info_len = total;
 	if (total < 16 || total > MB2_MAX_INFO_SIZE) {
 		nk_err("multiboot2: boot information of %u bytes is not plausible", total);
 		return -EINVAL;

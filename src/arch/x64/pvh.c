@@ -64,8 +64,6 @@ int nk_pvh_parse(uint64_t info_paddr)
 	const struct hvm_start_info *si = (const void *)info_paddr;
 
 	nk_boot_info.protocol = NK_BOOT_PVH;
-	nk_boot_info.raw_info = info_paddr;
-	nk_boot_info.raw_info_len = sizeof(*si);
 	nk_strlcpy(nk_boot_info.loader, "PVH (qemu -kernel)", NK_BOOT_NAME_MAX);
 	if (si->magic != PVH_START_MAGIC) {
 		nk_err("pvh: bad start info magic 0x%x", si->magic);

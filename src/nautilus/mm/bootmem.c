@@ -173,7 +173,10 @@ static int add_ram(const struct nk_boot_info *bi)
 	return ret;
 }
 
-/* The fixed reservations: low memory, the kernel image, the boot modules, the loader's info. */
+/*
+ * The fixed reservations: low memory, the kernel image, the boot modules. The loader's own
+ * structure needs none: the arch copied all of it into nk_boot_info before we run.
+ */
 static int reserve_boot(const struct nk_boot_info *bi, nk_paddr_t kstart, nk_paddr_t kend)
 {
 	int ret = reserve_locked(0, BM_LOW_RESERVED, "low 1 MiB (BIOS, SMP trampoline)");
@@ -185,9 +188,6 @@ static int reserve_boot(const struct nk_boot_info *bi, nk_paddr_t kstart, nk_pad
 		if (m->end > m->start)
 			ret = reserve_locked(m->start, m->end, m->name);
 	}
-	if (!ret && bi->raw_info_len)
-		ret = reserve_locked(bi->raw_info, bi->raw_info + bi->raw_info_len,
-				     "boot loader info");
 	return ret;
 }
 
