@@ -13,12 +13,12 @@ extern const uint64_t nk_symtab_count;
 extern const struct symtab_entry nk_symtab_entries[];
 extern const char nk_symtab_names[];
 
-/* Binary search for the last symbol at or below addr, inside the kernel's text. */
+/* Binary search for the last symbol at or below addr, inside the kernel's code (boot and text). */
 const char *nk_symbol_lookup(uint64_t addr, uint64_t *offset)
 {
 	size_t lo = 0, hi = nk_symtab_count;
 
-	if (addr < (uint64_t)_text_start || addr >= (uint64_t)_text_end || !hi)
+	if (addr < (uint64_t)_kernel_start || addr >= (uint64_t)_text_end || !hi)
 		return NULL;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;

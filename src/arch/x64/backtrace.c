@@ -35,7 +35,7 @@ void nk_backtrace_from(int lvl, uint64_t rbp)
 {
 	char sym[128];
 
-	nk_printk(lvl, NK_MODNAME, "backtrace:");
+	nk_printk(lvl, NK_MODNAME, "call trace:");
 	for (int i = 0; i < MAX_FRAMES; i++) {
 		const uint64_t *frame = (const uint64_t *)rbp;
 		uint64_t next;
