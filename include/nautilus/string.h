@@ -14,6 +14,7 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
+char *strstr(const char *hay, const char *needle);
 
 /* Copy at most size-1 bytes and always terminate; returns strlen(src). */
 size_t nk_strlcpy(char *dst, const char *src, size_t size);

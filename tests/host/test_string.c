@@ -115,6 +115,13 @@ static void test_length_and_search(void **state)
 	assert_ptr_equal(strrchr(s, '\0'), s + 12);
 	assert_null(strchr(s, 'z'));
 	assert_null(strrchr(s, 'z'));
+	assert_ptr_equal(strstr(s, "o"), s + 4);
+	assert_ptr_equal(strstr(s, "world"), s + 7);
+	assert_ptr_equal(strstr(s, ""), s);
+	assert_null(strstr(s, "worlds"));
+	assert_null(strstr("", "a"));
+	assert_ptr_equal(strstr(s + 8, "rld"), s + 9);
+	assert_ptr_equal(strstr(s, ", w"), s + 5);
 	assert_ptr_equal(strchr(s, 'h' + 256), s);	/* c is converted to char */
 	assert_ptr_equal(strchr(high, 0xe9), high + 1); /* 0xe9 and (char)0xe9 are one */
 	assert_ptr_equal(strrchr(high, 0xe9), high + 1);
