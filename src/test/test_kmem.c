@@ -3,6 +3,7 @@
  * checks, and bad frees; every case ends with exactly the free pages it started with.
  */
 #include <nautilus/mm.h>
+#include <nautilus/random.h>
 #include <nautilus/string.h>
 #include <nautilus/test.h>
 
@@ -10,14 +11,6 @@
 
 #define MAX_OBJS 600
 static void *objs[MAX_OBJS];
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static uint8_t pattern(uint64_t seed, size_t i)
 {
@@ -216,7 +209,7 @@ NK_TEST(kmem, realloc_keeps_contents)
 /* Mostly small, some up to a page, a few up to 64 KiB. */
 static size_t random_size(uint64_t *seed)
 {
-	uint64_t r = xorshift(seed);
+	uint64_t r = nk_xorshift64(seed);
 
 	if (r % 100 < 90)
 		return 1 + (r >> 8) % 512;
@@ -254,7 +247,7 @@ static int random_step(uint64_t *seed, int i)
 
 	if (slots[i].p) {
 		bad += !intact(slots[i].p, slots[i].size, slots[i].seed);
-		if (xorshift(seed) % 8) {
+		if (nk_xorshift64(seed) % 8) {
 			nk_free(slots[i].p);
 			slots[i].p = NULL;
 			return bad;
@@ -267,7 +260,7 @@ static int random_step(uint64_t *seed, int i)
 			return 1;
 	}
 	bad += nk_malloc_usable_size(slots[i].p) < slots[i].size;
-	slots[i].seed = xorshift(seed);
+	slots[i].seed = nk_xorshift64(seed);
 	fill(slots[i].p, slots[i].size, slots[i].seed);
 	return bad;
 }
@@ -280,7 +273,7 @@ NK_TEST(kmem, random_100k)
 
 	memset(slots, 0, sizeof(slots));
 	for (int op = 0; op < 100000; op++)
-		bad += random_step(&seed, xorshift(&seed) % RANDOM_SLOTS);
+		bad += random_step(&seed, nk_xorshift64(&seed) % RANDOM_SLOTS);
 	for (int i = 0; i < RANDOM_SLOTS; i++) {
 		if (slots[i].p) {
 			bad += !intact(slots[i].p, slots[i].size, slots[i].seed);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <nautilus/errno.h>
+#include <nautilus/random.h>
 
 #include "../../src/nautilus/mm/buddy.h"
 #include "host_stubs.h"
@@ -85,14 +86,6 @@ static void assert_stats_equal(const struct nk_buddy_stats *a, const struct nk_b
 	assert_int_equal(a->largest_free_order, b->largest_free_order);
 	for (unsigned k = 0; k <= NK_MAX_ORDER; k++)
 		assert_int_equal(a->nr_free[k], b->nr_free[k]);
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
 }
 
 /* [3, 1003) decomposes into maximal aligned blocks; adding [0, 3) then merges up to order 9. */
@@ -204,7 +197,7 @@ static void test_exhaust_recover(void **state)
 	region_init(&r, NPAGES, 12);
 	assert_int_equal(nk_buddy_add_range(&r.b, r.base + PAGE, NPAGES - 1), 0);
 	stats(&r, &before);
-	for (unsigned order = 6;; order = xorshift(&seed) % 7) {
+	for (unsigned order = 6;; order = nk_xorshift64(&seed) % 7) {
 		void *p = nk_buddy_alloc(&r.b, order, 0);
 
 		if (!p) {
@@ -221,7 +214,7 @@ static void test_exhaust_recover(void **state)
 	assert_int_equal(st.free_pages, 0);
 
 	for (int i = n - 1; i > 0; i--) {
-		int j = xorshift(&seed) % (i + 1);
+		int j = nk_xorshift64(&seed) % (i + 1);
 		void *t = blocks[i];
 
 		blocks[i] = blocks[j];
@@ -352,7 +345,7 @@ static void test_random_model(void **state)
 	assert_int_equal(nk_buddy_add_range(&r.b, r.base + 5 * PAGE, NPAGES - 5), 0);
 	stats(&r, &before);
 	for (int op = 0; op < OPS; op++) {
-		int i = xorshift(&seed) % SLOTS;
+		int i = nk_xorshift64(&seed) % SLOTS;
 
 		if (slot[i].p) {
 			uint64_t first = ((uintptr_t)slot[i].p - r.base) / PAGE;
@@ -362,7 +355,7 @@ static void test_random_model(void **state)
 			used -= 1ULL << slot[i].order;
 			slot[i].p = NULL;
 		} else {
-			slot[i].order = xorshift(&seed) % 6;
+			slot[i].order = nk_xorshift64(&seed) % 6;
 			slot[i].p = nk_buddy_alloc(&r.b, slot[i].order, 0);
 			if (slot[i].p) {
 				claim(&r, owner, slot[i].p, slot[i].order);

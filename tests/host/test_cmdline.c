@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <nautilus/cmdline.h>
+#include <nautilus/random.h>
 #include <nautilus/test.h>
 
 #include "host_stubs.h"
@@ -21,14 +22,6 @@
 #include "../../src/test/test_cmdline.c"
 
 static uint64_t rng = 0xa4093822299f31d0ull;
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
-
 /* A good flag and what it sets: 'l' loglevel, 's' shell, 'q' quiet, 't' tests, 'i' nothing. */
 static const struct {
 	const char *text;
@@ -65,7 +58,7 @@ static const char *rnd_space(void)
 {
 	static const char *const spaces[] = { " ", "  ", "\t", " \t ", "\n", "\r\n" };
 
-	return spaces[rnd() % NK_ARRAY_SIZE(spaces)];
+	return spaces[nk_xorshift64(&rng) % NK_ARRAY_SIZE(spaces)];
 }
 
 static void test_random_lines(void **state)
@@ -76,14 +69,14 @@ static void test_random_lines(void **state)
 		struct nk_cmdline want = { .loglevel = 6, .shell = true }, got;
 		int nbad = 0;
 
-		if (rnd() % 2)
+		if (nk_xorshift64(&rng) % 2)
 			strcat(line, rnd_space());
-		for (int n = rnd() % 10; n > 0; n--) {
-			if (rnd() % 3 == 0) {
-				strcat(line, bad[rnd() % NK_ARRAY_SIZE(bad)]);
+		for (int n = nk_xorshift64(&rng) % 10; n > 0; n--) {
+			if (nk_xorshift64(&rng) % 3 == 0) {
+				strcat(line, bad[nk_xorshift64(&rng) % NK_ARRAY_SIZE(bad)]);
 				nbad++;
 			} else {
-				size_t g = rnd() % NK_ARRAY_SIZE(good);
+				size_t g = nk_xorshift64(&rng) % NK_ARRAY_SIZE(good);
 
 				strcat(line, good[g].text);
 				switch (good[g].what) {
@@ -121,14 +114,15 @@ static void test_random_bytes(void **state)
 {
 	(void)state;
 	for (int iter = 0; iter < 20000; iter++) {
-		size_t n = rnd() % 600;
+		size_t n = nk_xorshift64(&rng) % 600;
 		char *line = malloc(n + 1);
 		struct nk_cmdline got;
 		int r;
 
 		assert_non_null(line);
 		for (size_t i = 0; i < n; i++)
-			line[i] = rnd() % 8 ? "lqst=e,0 7*"[rnd() % 11] : (char)(1 + rnd() % 255);
+			line[i] = nk_xorshift64(&rng) % 8 ? "lqst=e,0 7*"[nk_xorshift64(&rng) % 11]
+							  : (char)(1 + nk_xorshift64(&rng) % 255);
 		line[n] = '\0';
 		warned = 0;
 		r = nk_cmdline_parse(line, &got, count_warning);

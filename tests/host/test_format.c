@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <nautilus/printk.h>
+#include <nautilus/random.h>
 #include <nautilus/test.h>
 
 #include "host_stubs.h"
@@ -25,14 +26,6 @@
 static char ours[BUF], ref[BUF];
 static unsigned long compared, mismatches;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
 
 /* Both buffers are compared whole: bytes past size must stay at the fill pattern. */
 static void check(const char *fmt, size_t size, int n_ours, int n_ref, const char *what)
@@ -78,11 +71,11 @@ static void check(const char *fmt, size_t size, int n_ours, int n_ref, const cha
 	} while (0)
 
 /* Full size, then a random size from 0 to one past the output, to check truncation. */
-#define COMPARE_SIZES(what, fmt, stars, w, p, v)               \
-	do {                                                   \
-		COMPARE_STARS(BUF, what, fmt, stars, w, p, v); \
-		size_t sz_ = rnd() % (strlen(ref) + 2);        \
-		COMPARE_STARS(sz_, what, fmt, stars, w, p, v); \
+#define COMPARE_SIZES(what, fmt, stars, w, p, v)                      \
+	do {                                                          \
+		COMPARE_STARS(BUF, what, fmt, stars, w, p, v);        \
+		size_t sz_ = nk_xorshift64(&rng) % (strlen(ref) + 2); \
+		COMPARE_STARS(sz_, what, fmt, stars, w, p, v);        \
 	} while (0)
 
 /* Pass v with the type the length modifier (after '%...') calls for. */
@@ -216,9 +209,9 @@ static void test_table(void **state)
 /* A random value: random magnitude, either sign. */
 static int64_t rnd_value(void)
 {
-	uint64_t v = rnd() >> (rnd() % 64);
+	uint64_t v = nk_xorshift64(&rng) >> (nk_xorshift64(&rng) % 64);
 
-	return (int64_t)((rnd() & 1) ? -v : v);
+	return (int64_t)((nk_xorshift64(&rng) & 1) ? -v : v);
 }
 
 /* A random spec: flags (repeats allowed), width and precision up to 40 or '*'. */
@@ -227,20 +220,20 @@ static int rnd_spec(char *out)
 	int stars = 0;
 
 	*out++ = '%';
-	for (int n = rnd() % 5; n > 0; n--)
-		*out++ = "-0+ #"[rnd() % 5];
-	switch (rnd() % 3) {
+	for (int n = nk_xorshift64(&rng) % 5; n > 0; n--)
+		*out++ = "-0+ #"[nk_xorshift64(&rng) % 5];
+	switch (nk_xorshift64(&rng) % 3) {
 	case 0:
-		out += sprintf(out, "%d", (int)(rnd() % 41));
+		out += sprintf(out, "%d", (int)(nk_xorshift64(&rng) % 41));
 		break;
 	case 1:
 		*out++ = '*';
 		stars |= 1;
 		break;
 	}
-	switch (rnd() % 4) {
+	switch (nk_xorshift64(&rng) % 4) {
 	case 0:
-		out += sprintf(out, ".%d", (int)(rnd() % 41));
+		out += sprintf(out, ".%d", (int)(nk_xorshift64(&rng) % 41));
 		break;
 	case 1:
 		*out++ = '.';
@@ -267,18 +260,19 @@ static void test_random(void **state)
 	for (int i = 0; i < 200000; i++) {
 		char spec[64], fmt[96];
 		int stars = rnd_spec(spec);
-		int w = (int)(rnd() % 101) - 50, p = (int)(rnd() % 101) - 50;
-		const char *len = lengths[rnd() % NK_ARRAY_SIZE(lengths)];
-		char conv = "diuxXoscp"[rnd() % 9];
+		int w = (int)(nk_xorshift64(&rng) % 101) - 50,
+		    p = (int)(nk_xorshift64(&rng) % 101) - 50;
+		const char *len = lengths[nk_xorshift64(&rng) % NK_ARRAY_SIZE(lengths)];
+		char conv = "diuxXoscp"[nk_xorshift64(&rng) % 9];
 
 		if (strchr("scp", conv))
 			len = "";
 		snprintf(fmt, sizeof(fmt), "ab%s%s%c.z", spec, len, conv);
 		if (conv == 's')
 			compare_str(fmt, stars, w, p,
-				    str_values[rnd() % NK_ARRAY_SIZE(str_values)]);
+				    str_values[nk_xorshift64(&rng) % NK_ARRAY_SIZE(str_values)]);
 		else if (conv == 'c')
-			compare_chr(fmt, stars, w, p, (int)(rnd() % 256));
+			compare_chr(fmt, stars, w, p, (int)(nk_xorshift64(&rng) % 256));
 		else if (conv == 'p')
 			compare_ptr(fmt, stars, w, p, (const void *)(uintptr_t)rnd_value());
 		else

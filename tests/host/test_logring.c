@@ -15,6 +15,7 @@
 
 #include <nautilus/compiler.h>
 #include <nautilus/logring.h>
+#include <nautilus/random.h>
 
 #define HDR 24 /* record header size in logring.c */
 static size_t rec_size(size_t len)
@@ -23,14 +24,6 @@ static size_t rec_size(size_t len)
 }
 
 static uint64_t rng = 0x243f6a8885a308d3ull;
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
-
 /* Record seq's text is derived from seq, so a walk can check any record without a copy. */
 static char text_byte(uint64_t seq, size_t i)
 {
@@ -85,7 +78,7 @@ static void run(size_t size, size_t off, size_t max_len_gen, int n)
 	}
 	assert_int_equal(nk_logring_init(&r, mem + off, size), 0);
 	for (int seq = 0; seq < n; seq++) {
-		size_t len = rnd() % (max_len_gen + 1);
+		size_t len = nk_xorshift64(&rng) % (max_len_gen + 1);
 		struct walk_state w = { 0, usable - HDR, 0, 0, 0 };
 
 		for (size_t i = 0; i < len; i++)
@@ -185,8 +178,8 @@ static void test_follower(void **state)
 	(void)state;
 	assert_int_equal(nk_logring_init(&r, mem, sizeof(mem)), 0);
 	for (int i = 0; i < 1000; i++) {
-		nk_logring_append(&r, 0, 6, "0123456789", rnd() % 11);
-		if (rnd() % 4 == 0) {
+		nk_logring_append(&r, 0, 6, "0123456789", nk_xorshift64(&rng) % 11);
+		if (nk_xorshift64(&rng) % 4 == 0) {
 			seen_before = f.next;
 			nk_logring_for_each(&r, f.next, follow, &f);
 			assert_int_equal(f.next, nk_logring_next_seq(&r));

@@ -16,6 +16,7 @@
 
 #include <nautilus/compiler.h>
 #include <nautilus/errno.h>
+#include <nautilus/random.h>
 #include <nautilus/string.h>
 
 /* <errno.h> is not included (its ENOTSUP differs in spelling); errno is glibc's. */
@@ -23,14 +24,6 @@ extern int *__errno_location(void);
 #define host_errno (*__errno_location())
 
 static uint64_t rng = 0x13198a2e03707344ull;
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
-
 static void test_strlcpy(void **state)
 {
 	char buf[8];
@@ -129,15 +122,16 @@ static void test_parse_long_table(void **state)
 static void rnd_number_string(char *s, size_t max)
 {
 	static const char alphabet[] = "0123456789abcdefxXz -+";
-	size_t n = rnd() % max, i = 0;
+	size_t n = nk_xorshift64(&rng) % max, i = 0;
 
-	if (rnd() % 3 == 0 && n > 2) {
+	if (nk_xorshift64(&rng) % 3 == 0 && n > 2) {
 		s[i++] = '0';
-		s[i++] = rnd() % 2 ? 'x' : 'X';
+		s[i++] = nk_xorshift64(&rng) % 2 ? 'x' : 'X';
 	}
 	while (i < n)
-		s[i++] = rnd() % 4 ? "0123456789abcdef"[rnd() % 16]
-				   : alphabet[rnd() % (sizeof(alphabet) - 1)];
+		s[i++] = nk_xorshift64(&rng) % 4
+				 ? "0123456789abcdef"[nk_xorshift64(&rng) % 16]
+				 : alphabet[nk_xorshift64(&rng) % (sizeof(alphabet) - 1)];
 	s[i] = '\0';
 }
 
@@ -163,11 +157,11 @@ static void test_parse_random(void **state)
 	(void)state;
 	for (int i = 0; i < 300000; i++) {
 		char s[32];
-		int base = bases[rnd() % NK_ARRAY_SIZE(bases)];
+		int base = bases[nk_xorshift64(&rng) % NK_ARRAY_SIZE(bases)];
 		uint64_t ours = 0, ref = 0;
 		int e_ours, e_ref;
 
-		rnd_number_string(s, rnd() % 2 ? 8 : sizeof(s));
+		rnd_number_string(s, nk_xorshift64(&rng) % 2 ? 8 : sizeof(s));
 		e_ours = nk_parse_u64(s, base, &ours);
 		e_ref = ref_parse_u64(s, base, &ref);
 		if (e_ours != e_ref || (!e_ours && ours != ref))
@@ -185,7 +179,7 @@ static void test_parse_round_trip(void **state)
 {
 	(void)state;
 	for (int i = 0; i < 100000; i++) {
-		uint64_t v = rnd() >> (rnd() % 64), got;
+		uint64_t v = nk_xorshift64(&rng) >> (nk_xorshift64(&rng) % 64), got;
 		long sv = (long)v, sgot;
 		char s[32];
 
@@ -252,7 +246,7 @@ static void rnd_from(char *out, size_t n, const char *alphabet)
 	size_t k = strlen(alphabet);
 
 	for (size_t i = 0; i < n; i++)
-		out[i] = alphabet[rnd() % k];
+		out[i] = alphabet[nk_xorshift64(&rng) % k];
 	out[n] = '\0';
 }
 
@@ -260,7 +254,7 @@ static void rnd_from(char *out, size_t n, const char *alphabet)
 static void pattern_from(char *p, const char *s)
 {
 	for (; *s; s++) {
-		switch (rnd() % 6) {
+		switch (nk_xorshift64(&rng) % 6) {
 		case 0:
 			*p++ = '?';
 			break;
@@ -268,10 +262,10 @@ static void pattern_from(char *p, const char *s)
 			*p++ = '*';
 			break;
 		case 2:
-			p += sprintf(p, "[%c%c]", "abc"[rnd() % 3], *s);
+			p += sprintf(p, "[%c%c]", "abc"[nk_xorshift64(&rng) % 3], *s);
 			break;
 		case 3:
-			p += sprintf(p, "[!%c]", "abc"[rnd() % 3]);
+			p += sprintf(p, "[!%c]", "abc"[nk_xorshift64(&rng) % 3]);
 			break;
 		default:
 			*p++ = *s;
@@ -294,11 +288,11 @@ static void test_glob_vs_fnmatch(void **state)
 		char p[64], s[12];
 		bool ours, ref;
 
-		rnd_from(s, rnd() % 10, "abc-!^[]");
-		if (rnd() % 2)
+		rnd_from(s, nk_xorshift64(&rng) % 10, "abc-!^[]");
+		if (nk_xorshift64(&rng) % 2)
 			pattern_from(p, s);
 		else
-			rnd_from(p, rnd() % 10, "ab*?[]!^-c");
+			rnd_from(p, nk_xorshift64(&rng) % 10, "ab*?[]!^-c");
 		if (*p && p[strlen(p) - 1] == '-')
 			continue;
 		ours = nk_glob_match(p, s);
