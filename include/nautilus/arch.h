@@ -8,9 +8,9 @@
 #include <nautilus/types.h>
 
 /* Bring-up, in the order nk_main calls them. */
-void nk_arch_early_init(void);  /* descriptor tables, exception handlers */
-void nk_arch_mem_init(void);    /* final page tables: all RAM identity-mapped, page 0 not */
-void nk_arch_time_init(void);   /* TSC frequency */
+void nk_arch_early_init(void); /* descriptor tables, exception handlers */
+void nk_arch_mem_init(void);   /* final page tables: all RAM identity-mapped, page 0 not */
+void nk_arch_time_init(void);  /* TSC frequency */
 
 /* Cycle counter (TSC on x86); monotonic on one CPU. */
 uint64_t nk_arch_cycles(void);
@@ -47,9 +47,9 @@ struct nk_trap_info {
 int nk_arch_trap_catch(void (*fn)(void *), void *arg, struct nk_trap_info *info);
 
 /* Exit codes the kernel passes to nk_arch_debug_exit; QEMU exits with (code << 1) | 1. */
-#define NK_EXIT_PASS 0x10 /* QEMU status 33 */
-#define NK_EXIT_FAIL 0x11 /* QEMU status 35 */
-#define NK_EXIT_PANIC 0x12 /* QEMU status 37 */
+#define NK_EXIT_PASS	 0x10 /* QEMU status 33 */
+#define NK_EXIT_FAIL	 0x11 /* QEMU status 35 */
+#define NK_EXIT_PANIC	 0x12 /* QEMU status 37 */
 #define NK_EXIT_SHUTDOWN 0x00 /* QEMU status 1: a user's shutdown */
 
 #endif

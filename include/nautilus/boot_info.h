@@ -9,10 +9,10 @@
 
 #include <nautilus/types.h>
 
-#define NK_BOOT_MAX_MMAP 128
+#define NK_BOOT_MAX_MMAP    128
 #define NK_BOOT_MAX_MODULES 16
 #define NK_BOOT_CMDLINE_MAX 1024
-#define NK_BOOT_NAME_MAX 64
+#define NK_BOOT_NAME_MAX    64
 
 enum nk_mem_type {
 	NK_MEM_USABLE = 1,

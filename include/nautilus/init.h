@@ -16,17 +16,16 @@ struct nk_initcall {
 };
 
 /* Levels, run in this order (the linker sorts the table by section name). */
-#define NK_INIT_CORE 1
-#define NK_INIT_ARCH 2
+#define NK_INIT_CORE   1
+#define NK_INIT_ARCH   2
 #define NK_INIT_SUBSYS 3
 #define NK_INIT_DEVICE 4
-#define NK_INIT_LATE 5
+#define NK_INIT_LATE   5
 
-#define NK_INITCALL_(level, fn, req)                                                     \
-	static const struct nk_initcall __nk_initcall_##fn __nk_used                    \
-		__nk_section(".nk_initcall." NK_STRINGIFY(level)) __nk_aligned(8) = { fn, #fn, \
-										  req }
-#define NK_INITCALL(level, fn) NK_INITCALL_(level, fn, 0)
+#define NK_INITCALL_(level, fn, req)                                               \
+	static const struct nk_initcall __nk_initcall_##fn __nk_used __nk_section( \
+		".nk_initcall." NK_STRINGIFY(level)) __nk_aligned(8) = { fn, #fn, req }
+#define NK_INITCALL(level, fn)		NK_INITCALL_(level, fn, 0)
 #define NK_INITCALL_REQUIRED(level, fn) NK_INITCALL_(level, fn, 1)
 
 /* Run every registered initcall in level order. */

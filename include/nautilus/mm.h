@@ -10,7 +10,7 @@
 #include <nautilus/types.h>
 
 #define NK_PAGE_SHIFT 12
-#define NK_PAGE_SIZE (1UL << NK_PAGE_SHIFT)
+#define NK_PAGE_SIZE  (1UL << NK_PAGE_SHIFT)
 /* Largest buddy order: 2^18 pages = 1 GiB blocks. */
 #define NK_MAX_ORDER 18
 
@@ -19,8 +19,7 @@ struct nk_boot_info;
 /* --- boot allocator (used before the buddy allocators exist) --- */
 
 /* Build the free/reserved view from the memory map; reserves the kernel image and modules. */
-int nk_bootmem_init(const struct nk_boot_info *bi, nk_paddr_t kernel_start,
-		    nk_paddr_t kernel_end);
+int nk_bootmem_init(const struct nk_boot_info *bi, nk_paddr_t kernel_start, nk_paddr_t kernel_end);
 /* Mark [base, base+len) as not for the page allocator; what names it in meminfo/errors. */
 int nk_bootmem_reserve(nk_paddr_t base, uint64_t len, const char *what);
 /* Allocate from free memory (never page 0 / the first 1 MiB); panics on exhaustion. */

@@ -4,14 +4,13 @@
 
 #include <nautilus/compiler.h>
 
-void nk_panic_at(const char *file, int line, const char *fmt, ...) __nk_noreturn
-	__nk_printf(3, 4);
+void nk_panic_at(const char *file, int line, const char *fmt, ...) __nk_noreturn __nk_printf(3, 4);
 #define panic(fmt, ...) nk_panic_at(__FILE__, __LINE__, fmt, ##__VA_ARGS__)
 
-#define NK_BUG_ON(cond)                                        \
-	do {                                                   \
-		if (__builtin_expect(!!(cond), 0))              \
-			panic("BUG: %s", #cond);              \
+#define NK_BUG_ON(cond)                            \
+	do {                                       \
+		if (__builtin_expect(!!(cond), 0)) \
+			panic("BUG: %s", #cond);   \
 	} while (0)
 
 #endif

@@ -31,11 +31,11 @@ enum nk_log_level {
 int nk_printk(int level, const char *mod, const char *fmt, ...) __nk_printf(3, 4);
 int nk_vprintk(int level, const char *mod, const char *fmt, va_list ap);
 
-#define nk_emerg(fmt, ...) nk_printk(NK_LOG_EMERG, NK_MODNAME, fmt, ##__VA_ARGS__)
-#define nk_err(fmt, ...) nk_printk(NK_LOG_ERR, NK_MODNAME, fmt, ##__VA_ARGS__)
-#define nk_warn(fmt, ...) nk_printk(NK_LOG_WARN, NK_MODNAME, fmt, ##__VA_ARGS__)
+#define nk_emerg(fmt, ...)  nk_printk(NK_LOG_EMERG, NK_MODNAME, fmt, ##__VA_ARGS__)
+#define nk_err(fmt, ...)    nk_printk(NK_LOG_ERR, NK_MODNAME, fmt, ##__VA_ARGS__)
+#define nk_warn(fmt, ...)   nk_printk(NK_LOG_WARN, NK_MODNAME, fmt, ##__VA_ARGS__)
 #define nk_notice(fmt, ...) nk_printk(NK_LOG_NOTICE, NK_MODNAME, fmt, ##__VA_ARGS__)
-#define nk_info(fmt, ...) nk_printk(NK_LOG_INFO, NK_MODNAME, fmt, ##__VA_ARGS__)
+#define nk_info(fmt, ...)   nk_printk(NK_LOG_INFO, NK_MODNAME, fmt, ##__VA_ARGS__)
 #define nk_dbg(fmt, ...)                                                         \
 	do {                                                                     \
 		if (NK_DEBUG_ENABLED)                                            \

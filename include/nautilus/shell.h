@@ -11,8 +11,8 @@
 
 #define NK_SHELL_MAX_LINE 256
 #define NK_SHELL_MAX_ARGS 16
-#define NK_SHELL_HISTORY 16
-#define NK_SHELL_PROMPT "root-shell> "
+#define NK_SHELL_HISTORY  16
+#define NK_SHELL_PROMPT	  "root-shell> "
 
 typedef int (*nk_shell_fn)(int argc, char **argv);
 
@@ -22,9 +22,9 @@ struct nk_shell_cmd {
 	nk_shell_fn fn;
 };
 
-#define NK_SHELL_CMD(cname, chelp, cfn)                                              \
-	static const struct nk_shell_cmd __nk_shell_cmd_##cname __nk_used             \
-		__nk_section(".nk_shell_cmds") __nk_aligned(8) = { #cname, chelp, cfn }
+#define NK_SHELL_CMD(cname, chelp, cfn)                                                 \
+	static const struct nk_shell_cmd __nk_shell_cmd_##cname __nk_used __nk_section( \
+		".nk_shell_cmds") __nk_aligned(8) = { #cname, chelp, cfn }
 
 /* The command table, sorted by name on first use; lookup by exact name or NULL. */
 const struct nk_shell_cmd *nk_shell_cmd_find(const char *name);

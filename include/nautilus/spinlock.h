@@ -12,7 +12,10 @@ struct nk_spinlock {
 	volatile uint16_t owner;
 };
 
-#define NK_SPINLOCK_INIT { 0, 0 }
+#define NK_SPINLOCK_INIT \
+	{                \
+		0, 0     \
+	}
 
 static inline void nk_spin_init(struct nk_spinlock *l)
 {

@@ -26,19 +26,19 @@ struct nk_test {
 /* Host unit tests run the same cases under cmocka: registered at start-up (tests/host). */
 void nk_host_kcase_register(const char *suite, const char *name,
 			    void (*fn)(struct nk_test_ctx *nk_t));
-#define NK_TEST(suite, tname)                                                       \
-	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t);            \
-	__attribute__((constructor)) static void nk_reg_##suite##_##tname(void)     \
-	{                                                                           \
-		nk_host_kcase_register(#suite, #tname, nk_test_##suite##_##tname);  \
-	}                                                                           \
+#define NK_TEST(suite, tname)                                                      \
+	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t);           \
+	__attribute__((constructor)) static void nk_reg_##suite##_##tname(void)    \
+	{                                                                          \
+		nk_host_kcase_register(#suite, #tname, nk_test_##suite##_##tname); \
+	}                                                                          \
 	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t __nk_unused)
 #else
-#define NK_TEST(suite, tname)                                                          \
-	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t);                   \
-	static struct nk_test __nk_test_##suite##_##tname __nk_used                       \
-		__nk_section(".nk_tests") __nk_aligned(8) = { #suite, #tname, __FILE__, __LINE__, \
-							       nk_test_##suite##_##tname }; \
+#define NK_TEST(suite, tname)                                                                 \
+	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t);                      \
+	static struct nk_test __nk_test_##suite##_##tname __nk_used __nk_section(".nk_tests") \
+		__nk_aligned(8) = { #suite, #tname, __FILE__, __LINE__,                       \
+				    nk_test_##suite##_##tname };                              \
 	static void nk_test_##suite##_##tname(struct nk_test_ctx *nk_t __nk_unused)
 #endif
 
@@ -48,74 +48,74 @@ void nk_test_fail(struct nk_test_ctx *t, const char *file, int line, const char 
 /* A diagnostic line for the current case ("# ..."). */
 void nk_test_diag(const char *fmt, ...) __nk_printf(1, 2);
 
-#define NK_CHECK_(ret, cond, fmt, ...)                                                \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			nk_test_fail(nk_t, __FILE__, __LINE__, fmt, ##__VA_ARGS__);    \
-			ret;                                                          \
-		}                                                                     \
+#define NK_CHECK_(ret, cond, fmt, ...)                                              \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			nk_test_fail(nk_t, __FILE__, __LINE__, fmt, ##__VA_ARGS__); \
+			ret;                                                        \
+		}                                                                   \
 	} while (0)
 
-#define NK_CMP_INT_(ret, a, op, b)                                                       \
-	do {                                                                             \
-		long long nk_a_ = (long long)(a), nk_b_ = (long long)(b);                  \
-		NK_CHECK_(ret, nk_a_ op nk_b_, "expected %s %s %s (%lld), got %lld", #a, #op, \
-			  #b, nk_b_, nk_a_);                                                \
+#define NK_CMP_INT_(ret, a, op, b)                                                                \
+	do {                                                                                      \
+		long long nk_a_ = (long long)(a), nk_b_ = (long long)(b);                         \
+		NK_CHECK_(ret, nk_a_ op nk_b_, "expected %s %s %s (%lld), got %lld", #a, #op, #b, \
+			  nk_b_, nk_a_);                                                          \
 	} while (0)
-#define NK_CMP_UINT_(ret, a, op, b)                                                        \
-	do {                                                                               \
-		unsigned long long nk_a_ = (unsigned long long)(a),                          \
-				   nk_b_ = (unsigned long long)(b);                          \
-		NK_CHECK_(ret, nk_a_ op nk_b_, "expected %s %s %s (0x%llx), got 0x%llx", #a, \
-			  #op, #b, nk_b_, nk_a_);                                             \
+#define NK_CMP_UINT_(ret, a, op, b)                                                               \
+	do {                                                                                      \
+		unsigned long long nk_a_ = (unsigned long long)(a),                               \
+				   nk_b_ = (unsigned long long)(b);                               \
+		NK_CHECK_(ret, nk_a_ op nk_b_, "expected %s %s %s (0x%llx), got 0x%llx", #a, #op, \
+			  #b, nk_b_, nk_a_);                                                      \
 	} while (0)
-#define NK_CMP_PTR_(ret, a, op, b)                                                         \
-	do {                                                                               \
-		const void *nk_a_ = (const void *)(a), *nk_b_ = (const void *)(b);          \
+#define NK_CMP_PTR_(ret, a, op, b)                                                            \
+	do {                                                                                  \
+		const void *nk_a_ = (const void *)(a), *nk_b_ = (const void *)(b);            \
 		NK_CHECK_(ret, nk_a_ op nk_b_, "expected %s %s %s (%p), got %p", #a, #op, #b, \
 			  nk_b_, nk_a_);                                                      \
 	} while (0)
 #define NK_CMP_STR_(ret, a, b)                                                               \
 	do {                                                                                 \
-		const char *nk_a_ = (a), *nk_b_ = (b);                                        \
-		NK_CHECK_(ret, nk_a_ && nk_b_ && nk_test_streq(nk_a_, nk_b_),                   \
-			  "expected %s == \"%s\", got \"%s\"", #a, nk_b_ ? nk_b_ : "(null)",     \
-			  nk_a_ ? nk_a_ : "(null)");                                          \
+		const char *nk_a_ = (a), *nk_b_ = (b);                                       \
+		NK_CHECK_(ret, nk_a_ &&nk_b_ &&nk_test_streq(nk_a_, nk_b_),                  \
+			  "expected %s == \"%s\", got \"%s\"", #a, nk_b_ ? nk_b_ : "(null)", \
+			  nk_a_ ? nk_a_ : "(null)");                                         \
 	} while (0)
 
 bool nk_test_streq(const char *a, const char *b);
 
-#define NK_EXPECT(cond) NK_CHECK_((void)0, cond, "expected %s", #cond)
-#define NK_EXPECT_EQ(a, b) NK_CMP_INT_((void)0, a, ==, b)
-#define NK_EXPECT_NE(a, b) NK_CMP_INT_((void)0, a, !=, b)
-#define NK_EXPECT_LT(a, b) NK_CMP_INT_((void)0, a, <, b)
-#define NK_EXPECT_LE(a, b) NK_CMP_INT_((void)0, a, <=, b)
-#define NK_EXPECT_GT(a, b) NK_CMP_INT_((void)0, a, >, b)
-#define NK_EXPECT_GE(a, b) NK_CMP_INT_((void)0, a, >=, b)
-#define NK_EXPECT_UEQ(a, b) NK_CMP_UINT_((void)0, a, ==, b)
+#define NK_EXPECT(cond)	       NK_CHECK_((void)0, cond, "expected %s", #cond)
+#define NK_EXPECT_EQ(a, b)     NK_CMP_INT_((void)0, a, ==, b)
+#define NK_EXPECT_NE(a, b)     NK_CMP_INT_((void)0, a, !=, b)
+#define NK_EXPECT_LT(a, b)     NK_CMP_INT_((void)0, a, <, b)
+#define NK_EXPECT_LE(a, b)     NK_CMP_INT_((void)0, a, <=, b)
+#define NK_EXPECT_GT(a, b)     NK_CMP_INT_((void)0, a, >, b)
+#define NK_EXPECT_GE(a, b)     NK_CMP_INT_((void)0, a, >=, b)
+#define NK_EXPECT_UEQ(a, b)    NK_CMP_UINT_((void)0, a, ==, b)
 #define NK_EXPECT_PTR_EQ(a, b) NK_CMP_PTR_((void)0, a, ==, b)
-#define NK_EXPECT_NOT_NULL(a) NK_CMP_PTR_((void)0, a, !=, NULL)
-#define NK_EXPECT_NULL(a) NK_CMP_PTR_((void)0, a, ==, NULL)
-#define NK_EXPECT_STREQ(a, b) NK_CMP_STR_((void)0, a, b)
+#define NK_EXPECT_NOT_NULL(a)  NK_CMP_PTR_((void)0, a, !=, NULL)
+#define NK_EXPECT_NULL(a)      NK_CMP_PTR_((void)0, a, ==, NULL)
+#define NK_EXPECT_STREQ(a, b)  NK_CMP_STR_((void)0, a, b)
 
-#define NK_ASSERT(cond) NK_CHECK_(return, cond, "expected %s", #cond)
-#define NK_ASSERT_EQ(a, b) NK_CMP_INT_(return, a, ==, b)
-#define NK_ASSERT_NE(a, b) NK_CMP_INT_(return, a, !=, b)
-#define NK_ASSERT_LT(a, b) NK_CMP_INT_(return, a, <, b)
-#define NK_ASSERT_LE(a, b) NK_CMP_INT_(return, a, <=, b)
-#define NK_ASSERT_GT(a, b) NK_CMP_INT_(return, a, >, b)
-#define NK_ASSERT_GE(a, b) NK_CMP_INT_(return, a, >=, b)
-#define NK_ASSERT_UEQ(a, b) NK_CMP_UINT_(return, a, ==, b)
+#define NK_ASSERT(cond)	       NK_CHECK_(return, cond, "expected %s", #cond)
+#define NK_ASSERT_EQ(a, b)     NK_CMP_INT_(return, a, ==, b)
+#define NK_ASSERT_NE(a, b)     NK_CMP_INT_(return, a, !=, b)
+#define NK_ASSERT_LT(a, b)     NK_CMP_INT_(return, a, <, b)
+#define NK_ASSERT_LE(a, b)     NK_CMP_INT_(return, a, <=, b)
+#define NK_ASSERT_GT(a, b)     NK_CMP_INT_(return, a, >, b)
+#define NK_ASSERT_GE(a, b)     NK_CMP_INT_(return, a, >=, b)
+#define NK_ASSERT_UEQ(a, b)    NK_CMP_UINT_(return, a, ==, b)
 #define NK_ASSERT_PTR_EQ(a, b) NK_CMP_PTR_(return, a, ==, b)
-#define NK_ASSERT_NOT_NULL(a) NK_CMP_PTR_(return, a, !=, NULL)
-#define NK_ASSERT_NULL(a) NK_CMP_PTR_(return, a, ==, NULL)
-#define NK_ASSERT_STREQ(a, b) NK_CMP_STR_(return, a, b)
+#define NK_ASSERT_NOT_NULL(a)  NK_CMP_PTR_(return, a, !=, NULL)
+#define NK_ASSERT_NULL(a)      NK_CMP_PTR_(return, a, ==, NULL)
+#define NK_ASSERT_STREQ(a, b)  NK_CMP_STR_(return, a, b)
 
 /* Mark the case skipped with a reason and return from it. */
-#define NK_SKIP(reason)                      \
-	do {                                 \
+#define NK_SKIP(reason)                       \
+	do {                                  \
 		nk_t->skip_reason = (reason); \
-		return;                      \
+		return;                       \
 	} while (0)
 
 struct nk_test_result {

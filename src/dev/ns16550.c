@@ -6,23 +6,23 @@
 #include <nautilus/console.h>
 
 #define COM1_BASE 0x3f8
-#define UART_RBR 0 /* receive buffer (read) */
-#define UART_THR 0 /* transmit holding (write) */
-#define UART_DLL 0 /* divisor latch low (DLAB=1) */
-#define UART_IER 1 /* interrupt enable */
-#define UART_DLM 1 /* divisor latch high (DLAB=1) */
-#define UART_FCR 2 /* FIFO control */
-#define UART_LCR 3 /* line control */
-#define UART_MCR 4 /* modem control */
-#define UART_LSR 5 /* line status */
+#define UART_RBR  0 /* receive buffer (read) */
+#define UART_THR  0 /* transmit holding (write) */
+#define UART_DLL  0 /* divisor latch low (DLAB=1) */
+#define UART_IER  1 /* interrupt enable */
+#define UART_DLM  1 /* divisor latch high (DLAB=1) */
+#define UART_FCR  2 /* FIFO control */
+#define UART_LCR  3 /* line control */
+#define UART_MCR  4 /* modem control */
+#define UART_LSR  5 /* line status */
 
-#define LCR_8N1 0x03
-#define LCR_DLAB 0x80
+#define LCR_8N1		 0x03
+#define LCR_DLAB	 0x80
 #define FCR_ENABLE_CLEAR 0xc7 /* enable FIFOs, clear both, 14-byte trigger */
 #define MCR_DTR_RTS_OUT2 0x0b
-#define LSR_DATA_READY 0x01
-#define LSR_THR_EMPTY 0x20
-#define DIVISOR_115200 1 /* 1.8432 MHz / 16 / 115200 */
+#define LSR_DATA_READY	 0x01
+#define LSR_THR_EMPTY	 0x20
+#define DIVISOR_115200	 1 /* 1.8432 MHz / 16 / 115200 */
 
 static void uart_putc(char c)
 {

@@ -7,9 +7,9 @@
 #include <nautilus/string.h>
 
 #define VGA_TEXT ((volatile uint16_t *)0xb8000)
-#define COLS 80
-#define ROWS 25
-#define ATTR 0x0700 /* light grey on black */
+#define COLS	 80
+#define ROWS	 25
+#define ATTR	 0x0700 /* light grey on black */
 
 static int row, col;
 static bool in_escape;

@@ -66,12 +66,12 @@ static void run_user_interface(void)
 
 void nk_main(struct nk_boot_info *bi)
 {
-	setup_cmdline(bi->cmdline);  /* loglevel=, quiet, test=, shell= */
-	nk_arch_early_init();        /* GDT, TSS, IDT: exceptions reported */
-	nk_arch_time_init();         /* TSC frequency: log timestamps */
-	print_banner(bi);            /* version, loader, memory map */
-	nk_arch_mem_init();          /* identity map of RAM, page 0 unmapped */
-	setup_memory(bi);            /* boot allocator, then buddy zones and kmem */
-	nk_initcalls_run();          /* subsystems and drivers */
-	run_user_interface();        /* tests, shell */
+	setup_cmdline(bi->cmdline); /* loglevel=, quiet, test=, shell= */
+	nk_arch_early_init();	    /* GDT, TSS, IDT: exceptions reported */
+	nk_arch_time_init();	    /* TSC frequency: log timestamps */
+	print_banner(bi);	    /* version, loader, memory map */
+	nk_arch_mem_init();	    /* identity map of RAM, page 0 unmapped */
+	setup_memory(bi);	    /* boot allocator, then buddy zones and kmem */
+	nk_initcalls_run();	    /* subsystems and drivers */
+	run_user_interface();	    /* tests, shell */
 }

@@ -10,7 +10,7 @@
 #include <nautilus/string.h>
 #include <nautilus/time.h>
 
-#define LINE_MAX 512
+#define LINE_MAX     512
 #define LOG_BUF_SIZE (64 * 1024)
 
 static char log_buf[LOG_BUF_SIZE];

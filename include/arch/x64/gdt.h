@@ -4,11 +4,11 @@
 
 #define GDT_KERNEL_CS 0x08
 #define GDT_KERNEL_DS 0x10
-#define GDT_TSS 0x18
+#define GDT_TSS	      0x18
 
 /* IST indices (1-based as in the IDT gate): one stack each. */
-#define IST_NMI 1
-#define IST_DOUBLE_FAULT 2
+#define IST_NMI		  1
+#define IST_DOUBLE_FAULT  2
 #define IST_MACHINE_CHECK 3
 
 #endif

@@ -23,8 +23,8 @@ void nk_regs_dump(int lvl, const struct nk_regs *r)
 		  (unsigned long long)r->rsi, (unsigned long long)r->rdi,
 		  (unsigned long long)r->rbp, (unsigned long long)r->r8);
 	nk_printk(lvl, NK_MODNAME, "R9  %016llx R10 %016llx R11 %016llx R12 %016llx",
-		  (unsigned long long)r->r9, (unsigned long long)r->r10,
-		  (unsigned long long)r->r11, (unsigned long long)r->r12);
+		  (unsigned long long)r->r9, (unsigned long long)r->r10, (unsigned long long)r->r11,
+		  (unsigned long long)r->r12);
 	nk_printk(lvl, NK_MODNAME, "R13 %016llx R14 %016llx R15 %016llx CR3 %016llx",
 		  (unsigned long long)r->r13, (unsigned long long)r->r14,
 		  (unsigned long long)r->r15, (unsigned long long)read_cr3());
@@ -43,7 +43,8 @@ void nk_backtrace_from(int lvl, uint64_t rbp)
 		if (!rbp || rbp & 7 || !nk_arch_range_is_mapped(rbp, 16))
 			return;
 		nk_symbol_format(frame[1], sym, sizeof(sym));
-		nk_printk(lvl, NK_MODNAME, "  #%d %016llx %s", i, (unsigned long long)frame[1], sym);
+		nk_printk(lvl, NK_MODNAME, "  #%d %016llx %s", i, (unsigned long long)frame[1],
+			  sym);
 		next = frame[0];
 		if (next <= rbp)
 			return;
@@ -68,7 +69,8 @@ __nk_noinline void nk_arch_panic_report(int lvl)
 		     "movq %%r15, %4\n\t"
 		     "pushfq\n\t"
 		     "popq %5"
-		     : "=m"(r.rbx), "=m"(r.r12), "=m"(r.r13), "=m"(r.r14), "=m"(r.r15), "=m"(r.rflags));
+		     : "=m"(r.rbx), "=m"(r.r12), "=m"(r.r13), "=m"(r.r14), "=m"(r.r15),
+		       "=m"(r.rflags));
 	r.rbp = (uint64_t)__builtin_frame_address(0);
 	r.rsp = r.rbp + 16;
 	r.rip = (uint64_t)__builtin_return_address(0);

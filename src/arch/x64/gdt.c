@@ -23,9 +23,8 @@ static uint8_t ist_stacks[3][IST_STACK_SIZE] __nk_aligned(16);
 
 /* null, kernel code, kernel data, TSS (a 16-byte system descriptor). */
 static uint64_t gdt[5] __nk_aligned(16) = {
-	0,
-	0x00af9a000000ffff, /* GDT_KERNEL_CS: 64-bit code, present, DPL 0 */
-	0x00cf92000000ffff, /* GDT_KERNEL_DS: data, present, writable */
+	0, 0x00af9a000000ffff, /* GDT_KERNEL_CS: 64-bit code, present, DPL 0 */
+	0x00cf92000000ffff,    /* GDT_KERNEL_DS: data, present, writable */
 };
 
 struct gdt_ptr {

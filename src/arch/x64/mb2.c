@@ -9,13 +9,13 @@
 #include <nautilus/string.h>
 
 /* Tag types, multiboot2 spec 3.6.x. */
-#define MB2_TAG_END 0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_LOADER 2
-#define MB2_TAG_MODULE 3
-#define MB2_TAG_MMAP 6
-#define MB2_TAG_ACPI_OLD 14
-#define MB2_TAG_ACPI_NEW 15
+#define MB2_TAG_END	  0
+#define MB2_TAG_CMDLINE	  1
+#define MB2_TAG_LOADER	  2
+#define MB2_TAG_MODULE	  3
+#define MB2_TAG_MMAP	  6
+#define MB2_TAG_ACPI_OLD  14
+#define MB2_TAG_ACPI_NEW  15
 #define MB2_MAX_INFO_SIZE (1 << 20)
 
 struct mb2_tag {
@@ -101,7 +101,8 @@ static void take_rsdp(const struct mb2_tag *t, size_t want)
 	size_t have = t->size - sizeof(*t);
 
 	if (have < want) {
-		nk_warn("multiboot2: ACPI RSDP tag of %zu bytes, expected %zu; ignored", have, want);
+		nk_warn("multiboot2: ACPI RSDP tag of %zu bytes, expected %zu; ignored", have,
+			want);
 		return;
 	}
 	if (want < bi->rsdp_copy_len)

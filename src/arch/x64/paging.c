@@ -13,8 +13,8 @@
 #include <nautilus/printk.h>
 #include <nautilus/string.h>
 
-#define GIB (1ULL << 30)
-#define MIB2 (2ULL << 20)
+#define GIB	   (1ULL << 30)
+#define MIB2	   (2ULL << 20)
 #define POOL_PAGES 80 /* PML4, PDPTs, PDs: 64 GiB with 2 MiB pages, 512 GiB with 1 GiB pages */
 
 typedef uint64_t pte_t;

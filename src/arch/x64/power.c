@@ -7,12 +7,12 @@
 #include <nautilus/arch.h>
 #include <nautilus/printk.h>
 
-#define DEBUG_EXIT_PORT 0xf4  /* -device isa-debug-exit,iobase=0xf4,iosize=0x04 */
-#define PIIX4_PM1A_CNT 0x604  /* QEMU pc (i440fx/PIIX4): PM base 0x600 + 4 */
-#define ICH9_PM1A_CNT 0xb004  /* QEMU q35 (ICH9) and Bochs */
-#define PM1_SLP_S5 0x2000     /* SLP_EN with SLP_TYP 0 (S5 in QEMU's DSDT) */
-#define KBC_CMD 0x64
-#define KBC_RESET 0xfe
+#define DEBUG_EXIT_PORT 0xf4   /* -device isa-debug-exit,iobase=0xf4,iosize=0x04 */
+#define PIIX4_PM1A_CNT	0x604  /* QEMU pc (i440fx/PIIX4): PM base 0x600 + 4 */
+#define ICH9_PM1A_CNT	0xb004 /* QEMU q35 (ICH9) and Bochs */
+#define PM1_SLP_S5	0x2000 /* SLP_EN with SLP_TYP 0 (S5 in QEMU's DSDT) */
+#define KBC_CMD		0x64
+#define KBC_RESET	0xfe
 
 void nk_arch_debug_exit(int code)
 {

@@ -73,9 +73,8 @@ int nk_pvh_parse(uint64_t info_paddr)
 		nk_err("pvh: start info version %u has no memory map", si->version);
 		return -EINVAL;
 	}
-	if (si->cmdline_paddr &&
-	    nk_strlcpy(nk_boot_info.cmdline, (const char *)si->cmdline_paddr,
-		       NK_BOOT_CMDLINE_MAX) >= NK_BOOT_CMDLINE_MAX)
+	if (si->cmdline_paddr && nk_strlcpy(nk_boot_info.cmdline, (const char *)si->cmdline_paddr,
+					    NK_BOOT_CMDLINE_MAX) >= NK_BOOT_CMDLINE_MAX)
 		nk_warn("pvh: command line truncated to %d bytes", NK_BOOT_CMDLINE_MAX - 1);
 	nk_boot_info.rsdp_paddr = si->rsdp_paddr;
 	take_memmap(si);

@@ -14,15 +14,38 @@
 void nk_trap(struct nk_regs *r);
 
 static const char *const names[32] = {
-	"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
-	"bound range exceeded (#BR)", "invalid opcode (#UD)", "device not available (#NM)",
-	"double fault (#DF)", "coprocessor segment overrun", "invalid TSS (#TS)",
-	"segment not present (#NP)", "stack-segment fault (#SS)", "general protection (#GP)",
-	"page fault (#PF)", "reserved 15", "x87 floating-point error (#MF)",
-	"alignment check (#AC)", "machine check (#MC)", "SIMD floating-point (#XM)",
-	"virtualization (#VE)", "control protection (#CP)", "reserved 22", "reserved 23",
-	"reserved 24", "reserved 25", "reserved 26", "reserved 27",
-	"hypervisor injection (#HV)", "VMM communication (#VC)", "security (#SX)", "reserved 31",
+	"divide error (#DE)",
+	"debug (#DB)",
+	"NMI",
+	"breakpoint (#BP)",
+	"overflow (#OF)",
+	"bound range exceeded (#BR)",
+	"invalid opcode (#UD)",
+	"device not available (#NM)",
+	"double fault (#DF)",
+	"coprocessor segment overrun",
+	"invalid TSS (#TS)",
+	"segment not present (#NP)",
+	"stack-segment fault (#SS)",
+	"general protection (#GP)",
+	"page fault (#PF)",
+	"reserved 15",
+	"x87 floating-point error (#MF)",
+	"alignment check (#AC)",
+	"machine check (#MC)",
+	"SIMD floating-point (#XM)",
+	"virtualization (#VE)",
+	"control protection (#CP)",
+	"reserved 22",
+	"reserved 23",
+	"reserved 24",
+	"reserved 25",
+	"reserved 26",
+	"reserved 27",
+	"hypervisor injection (#HV)",
+	"VMM communication (#VC)",
+	"security (#SX)",
+	"reserved 31",
 };
 
 static struct {
@@ -71,5 +94,6 @@ void nk_trap(struct nk_regs *r)
 		nk_longjmp(&catcher.jb, 1);
 	}
 	report(NK_LOG_EMERG, r, cr2);
-	panic("unhandled exception %llu (%s)", (unsigned long long)r->vector, names[r->vector & 31]);
+	panic("unhandled exception %llu (%s)", (unsigned long long)r->vector,
+	      names[r->vector & 31]);
 }

@@ -8,10 +8,10 @@
 #include <nautilus/printk.h>
 #include <nautilus/time.h>
 
-#define PIT_HZ 1193182 /* 8254 input clock */
-#define PIT_CH2 0x42
-#define PIT_CMD 0x43
-#define PIT_GATE 0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 output */
+#define PIT_HZ	     1193182 /* 8254 input clock */
+#define PIT_CH2	     0x42
+#define PIT_CMD	     0x43
+#define PIT_GATE     0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 output */
 #define CALIBRATE_MS 10
 
 static uint64_t tsc_khz;
