@@ -5,13 +5,14 @@
 #ifndef NK_NAUTILUS_INIT_H
 #define NK_NAUTILUS_INIT_H
 
-#include <nautilus/compiler.h>
+#include <nautilus/types.h>
 
 typedef int (*nk_initcall_fn)(void);
 
 struct nk_initcall {
 	nk_initcall_fn fn;
 	const char *name;
+	int level;
 	int required;
 };
 
@@ -24,11 +25,15 @@ struct nk_initcall {
 
 #define NK_INITCALL_(level, fn, req)                                               \
 	static const struct nk_initcall __nk_initcall_##fn __nk_used __nk_section( \
-		".nk_initcall." NK_STRINGIFY(level)) __nk_aligned(8) = { fn, #fn, req }
+		".nk_initcall." NK_STRINGIFY(level)) __nk_aligned(8) = { fn, #fn, level, req }
 #define NK_INITCALL(level, fn)		NK_INITCALL_(level, fn, 0)
 #define NK_INITCALL_REQUIRED(level, fn) NK_INITCALL_(level, fn, 1)
 
 /* Run every registered initcall in level order. */
 void nk_initcalls_run(void);
+/* Run calls[0..n) in order: a failure is logged, a required one panics. Returns the failures. */
+int nk_initcalls_run_list(const struct nk_initcall *calls, size_t n);
+/* The registered table, in the order nk_initcalls_run uses. */
+const struct nk_initcall *nk_initcalls_table(size_t *n);
 
 #endif

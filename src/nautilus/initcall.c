@@ -6,9 +6,11 @@
 
 extern const struct nk_initcall __nk_initcalls_start[], __nk_initcalls_end[];
 
-void nk_initcalls_run(void)
+int nk_initcalls_run_list(const struct nk_initcall *calls, size_t n)
 {
-	for (const struct nk_initcall *c = __nk_initcalls_start; c < __nk_initcalls_end; c++) {
+	int failures = 0;
+
+	for (const struct nk_initcall *c = calls; c < calls + n; c++) {
 		int err = c->fn();
 
 		if (!err)
@@ -16,5 +18,21 @@ void nk_initcalls_run(void)
 		if (c->required)
 			panic("required init call %s failed: %s", c->name, nk_strerror(err));
 		nk_err("init call %s failed: %s; continuing without it", c->name, nk_strerror(err));
+		failures++;
 	}
+	return failures;
+}
+
+const struct nk_initcall *nk_initcalls_table(size_t *n)
+{
+	*n = __nk_initcalls_end - __nk_initcalls_start;
+	return __nk_initcalls_start;
+}
+
+void nk_initcalls_run(void)
+{
+	size_t n;
+	const struct nk_initcall *calls = nk_initcalls_table(&n);
+
+	nk_initcalls_run_list(calls, n);
 }
