@@ -146,7 +146,7 @@ check: deps
 	$(Q)$(PYTHON) scripts/run-tests
 
 hostcheck:
-	$(Q)$(MAKE) -f tests/host/Makefile run
+	$(Q)$(PYTHON) scripts/run-tests --skip kernel,iso,shell
 
 boot-time: deps
 	$(Q)$(PYTHON) scripts/boot-time

@@ -35,16 +35,22 @@ static int format_stamp(char *buf, size_t size, uint64_t ns)
 			   (unsigned long long)(ns / 1000) % 1000000);
 }
 
+/* The ring, set up on first use: printk works from the first line of C. Called with the lock. */
+static struct nk_logring *log_ring(void)
+{
+	if (!ring_ready) {
+		nk_logring_init(&ring, log_buf, sizeof(log_buf));
+		ring_ready = true;
+	}
+	return &ring;
+}
+
 static void emit(int level, uint64_t ns, const char *text, size_t len)
 {
 	char stamp[32];
 	int n;
 
-	if (!ring_ready) {
-		nk_logring_init(&ring, log_buf, sizeof(log_buf));
-		ring_ready = true;
-	}
-	nk_logring_append(&ring, ns, level, text, len);
+	nk_logring_append(log_ring(), ns, level, text, len);
 	if (level > console_level)
 		return;
 	n = format_stamp(stamp, sizeof(stamp), ns);
@@ -126,16 +132,15 @@ static int dump_record(const struct nk_logring_entry *e, void *arg)
 void nk_printk_dump(void)
 {
 	unsigned long flags = nk_spin_lock_irqsave(&lock);
+	struct nk_logring *r = log_ring();
 
-	if (ring_ready) {
-		if (nk_logring_dropped(&ring)) {
-			char note[64];
-			int n = nk_snprintf(note, sizeof(note), "(%llu older messages dropped)\n",
-					    (unsigned long long)nk_logring_dropped(&ring));
+	if (nk_logring_dropped(r)) {
+		char note[64];
+		int n = nk_snprintf(note, sizeof(note), "(%llu older messages dropped)\n",
+				    (unsigned long long)nk_logring_dropped(r));
 
-			nk_console_write(note, n);
-		}
-		nk_logring_for_each(&ring, 0, dump_record, NULL);
+		nk_console_write(note, n);
 	}
+	nk_logring_for_each(r, 0, dump_record, NULL);
 	nk_spin_unlock_irqrestore(&lock, flags);
 }

@@ -55,53 +55,51 @@ static bool rip_is_in(uint64_t rip, const char *fn)
 	return name && !strcmp(name, fn) && off < 256;
 }
 
+/* fn must fault under the catcher with vector vec, at an address inside fn itself. */
+#define EXPECT_FAULT(fn, vec, info)                                  \
+	do {                                                         \
+		NK_ASSERT_EQ(nk_arch_trap_catch(fn, NULL, info), 1); \
+		NK_EXPECT_EQ((info)->vector, vec);                   \
+		NK_EXPECT(rip_is_in((info)->rip, #fn));              \
+	} while (0)
+
 NK_TEST(exceptions, null_read_page_fault)
 {
 	struct nk_trap_info info;
 
-	NK_ASSERT_EQ(nk_arch_trap_catch(fault_null_read, NULL, &info), 1);
-	NK_EXPECT_EQ(info.vector, 14);
+	EXPECT_FAULT(fault_null_read, 14, &info);
 	NK_EXPECT_UEQ(info.cr2, 0);
 	NK_EXPECT_EQ(info.error_code & PF_WRITE, 0);
-	NK_EXPECT(rip_is_in(info.rip, "fault_null_read"));
 }
 
 NK_TEST(exceptions, null_write_page_fault)
 {
 	struct nk_trap_info info;
 
-	NK_ASSERT_EQ(nk_arch_trap_catch(fault_null_write, NULL, &info), 1);
-	NK_EXPECT_EQ(info.vector, 14);
+	EXPECT_FAULT(fault_null_write, 14, &info);
 	NK_EXPECT_UEQ(info.cr2, 0x10);
 	NK_EXPECT_EQ(info.error_code & PF_WRITE, PF_WRITE);
-	NK_EXPECT(rip_is_in(info.rip, "fault_null_write"));
 }
 
 NK_TEST(exceptions, divide_error)
 {
 	struct nk_trap_info info;
 
-	NK_ASSERT_EQ(nk_arch_trap_catch(fault_divide, NULL, &info), 1);
-	NK_EXPECT_EQ(info.vector, 0);
-	NK_EXPECT(rip_is_in(info.rip, "fault_divide"));
+	EXPECT_FAULT(fault_divide, 0, &info);
 }
 
 NK_TEST(exceptions, invalid_opcode)
 {
 	struct nk_trap_info info;
 
-	NK_ASSERT_EQ(nk_arch_trap_catch(fault_invalid_opcode, NULL, &info), 1);
-	NK_EXPECT_EQ(info.vector, 6);
-	NK_EXPECT(rip_is_in(info.rip, "fault_invalid_opcode"));
+	EXPECT_FAULT(fault_invalid_opcode, 6, &info);
 }
 
 NK_TEST(exceptions, general_protection_noncanonical)
 {
 	struct nk_trap_info info;
 
-	NK_ASSERT_EQ(nk_arch_trap_catch(fault_noncanonical, NULL, &info), 1);
-	NK_EXPECT_EQ(info.vector, 13);
-	NK_EXPECT(rip_is_in(info.rip, "fault_noncanonical"));
+	EXPECT_FAULT(fault_noncanonical, 13, &info);
 }
 
 NK_TEST(exceptions, no_fault_returns_zero)
