@@ -11,6 +11,7 @@
 void nk_arch_early_init(void); /* descriptor tables, exception handlers */
 void nk_arch_mem_init(void);   /* final page tables: all RAM identity-mapped, page 0 not */
 void nk_arch_time_init(void);  /* TSC frequency */
+void nk_arch_firmware_init(void); /* ACPI: CPUs, interrupt routing, NUMA topology */
 
 /* Cycle counter (TSC on x86); monotonic on one CPU. */
 uint64_t nk_arch_cycles(void);

@@ -71,6 +71,7 @@ void nk_main(struct nk_boot_info *bi)
 	nk_arch_time_init();	    /* TSC frequency: log timestamps */
 	print_banner(bi);	    /* version, loader, memory map */
 	nk_arch_mem_init();	    /* identity map of RAM, page 0 unmapped */
+	nk_arch_firmware_init();    /* ACPI tables: CPUs, IOAPICs, NUMA nodes */
 	setup_memory(bi);	    /* boot allocator, then buddy zones and kmem */
 	nk_initcalls_run();	    /* subsystems and drivers */
 	run_user_interface();	    /* tests, shell */

@@ -14,4 +14,12 @@ void nk_idt_init(void);
 void nk_paging_init(void);
 void nk_tsc_init(void);
 
+/* Per-CPU structures: the boot CPU's at once, the others from the MADT (after ACPI). */
+struct nk_cpu;
+void nk_percpu_boot_init(void);
+void nk_percpu_init(void);
+void nk_percpu_load(struct nk_cpu *c);
+/* NUMA topology from SRAT/SLIT into the generic registry. */
+void nk_numa_acpi_init(void);
+
 #endif

@@ -599,15 +599,6 @@ int nk_acpi_init(void)
 	return 0;
 }
 
-/* No ACPI is not an error: the one warning of nk_acpi_init is enough. */
-static int acpi_initcall(void)
-{
-	int err = nk_acpi_init();
-
-	return err == -ENOENT ? 0 : err;
-}
-NK_INITCALL(NK_INIT_ARCH, acpi_initcall);
-
 const struct nk_acpi_info *nk_acpi_get_info(void)
 {
 	return &info;

@@ -2,6 +2,7 @@
 #include <arch/x64/arch.h>
 #include <arch/x64/boot.h>
 #include <arch/x64/cpu.h>
+#include <nautilus/acpi.h>
 #include <nautilus/arch.h>
 #include <nautilus/boot_info.h>
 #include <nautilus/console.h>
@@ -32,6 +33,7 @@ void nk_arch_boot(uint32_t protocol, uint32_t info_paddr)
 
 void nk_arch_early_init(void)
 {
+	nk_percpu_boot_init();
 	nk_gdt_init();
 	nk_idt_init();
 }
@@ -39,6 +41,14 @@ void nk_arch_early_init(void)
 void nk_arch_mem_init(void)
 {
 	nk_paging_init();
+}
+
+/* No ACPI is not fatal: one CPU, one node, legacy devices. */
+void nk_arch_firmware_init(void)
+{
+	nk_acpi_init();
+	nk_numa_acpi_init();
+	nk_percpu_init();
 }
 
 void nk_arch_time_init(void)

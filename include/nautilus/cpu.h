@@ -1,0 +1,65 @@
+/*
+ * CPUs: one struct nk_cpu per processor the firmware lists, reached on the running CPU through
+ * the GS base (nk_this_cpu). The boot CPU is id 0 from the first line of nk_main; application
+ * processors are brought up by nk_smp_init and get ids 1..n-1 in MADT order.
+ */
+#ifndef NK_NAUTILUS_CPU_H
+#define NK_NAUTILUS_CPU_H
+
+#include <nautilus/compiler.h>
+#include <nautilus/types.h>
+
+#define NK_MAX_CPUS 64
+
+enum nk_cpu_state {
+	NK_CPU_ABSENT = 0, /* listed, not started (or disabled in the MADT) */
+	NK_CPU_BOOTING,	   /* INIT-SIPI-SIPI sent, not yet answered */
+	NK_CPU_ONLINE,	   /* running its idle loop, takes interrupts */
+	NK_CPU_FAILED,	   /* did not answer within the bring-up timeout */
+};
+
+struct nk_xcall_queue;
+
+struct nk_cpu {
+	struct nk_cpu *self; /* first: %gs:0 holds the struct's own address */
+	int id;		     /* dense, 0 = boot CPU */
+	uint32_t apic_id;
+	int node; /* NUMA node (0 without SRAT) */
+	volatile enum nk_cpu_state state;
+	void *current_thread; /* the scheduler's (threads issue) */
+	int irq_nesting;      /* interrupt handlers running on this CPU */
+	int preempt_disable;  /* > 0: the scheduler must not switch away */
+	uint64_t tsc_khz;
+	int64_t tsc_skew;	  /* this CPU's TSC minus the boot CPU's, in cycles, at bring-up */
+	uint64_t irqs;		  /* interrupts taken (all vectors) */
+	uint64_t irq_count[256];  /* per vector */
+	struct nk_xcall_queue *xq; /* cross-calls waiting for this CPU */
+	void *kmem_cache;	  /* per-CPU allocator cache (mm/kmem.c) */
+	void *stack_top;	  /* bring-up stack */
+};
+
+/* This CPU's structure, read through %gs:0 (valid from nk_arch_early_init on). */
+static inline struct nk_cpu *nk_this_cpu(void)
+{
+	struct nk_cpu *c;
+
+	asm volatile("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+/* A field of this CPU's structure. The caller keeps the thread on this CPU if it matters. */
+#define NK_PER_CPU(field) (nk_this_cpu()->field)
+
+static inline int nk_cpu_id(void)
+{
+	return nk_this_cpu()->id;
+}
+
+/* CPUs known (enabled in the MADT, at most NK_MAX_CPUS; 1 before ACPI is read). */
+int nk_cpu_count(void);
+/* CPUs that reached NK_CPU_ONLINE. */
+int nk_cpu_online_count(void);
+/* CPU by dense id, NULL if out of range. */
+struct nk_cpu *nk_cpu_get(int id);
+
+#endif
