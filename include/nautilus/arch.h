@@ -23,6 +23,14 @@ void nk_arch_debug_exit(int code) __nk_noreturn;
 void nk_arch_poweroff(void) __nk_noreturn;
 void nk_arch_reboot(void) __nk_noreturn;
 
+/*
+ * This CPU's one-shot timer: fire once after ns nanoseconds (TSC-deadline mode when the CPU has
+ * it, else the APIC timer's one-shot mode); 0 disarms. The handler set for this CPU runs in
+ * interrupt context. Returns 0 or -errno (-ERANGE: longer than the timer can count).
+ */
+int nk_arch_timer_oneshot(uint64_t ns);
+void nk_arch_timer_set_handler(void (*fn)(void *arg), void *arg);
+
 /* Interrupt flag. */
 unsigned long nk_arch_irq_save(void);
 void nk_arch_irq_restore(unsigned long flags);

@@ -9,4 +9,7 @@ uint64_t nk_time_ns(void);
 /* TSC frequency in kHz, 0 before calibration. */
 uint64_t nk_tsc_khz(void);
 
+/* Busy-wait at least ns nanoseconds (TSC-timed; fine for microseconds to a few seconds). */
+void nk_delay(uint64_t ns);
+
 #endif
