@@ -36,6 +36,7 @@ struct nk_cpu {
 	struct nk_xcall_queue *xq; /* cross-calls waiting for this CPU */
 	void *kmem_cache;	  /* per-CPU allocator cache (mm/kmem.c) */
 	void *stack_top;	  /* bring-up stack */
+	void *ist_stacks;	  /* NMI, #DF, #MC stacks */
 };
 
 /* This CPU's structure, read through %gs:0 (valid from nk_arch_early_init on). */

@@ -33,6 +33,8 @@ int nk_vector_set(int vector, nk_irq_handler_t handler, void *arg);
  */
 int nk_irq_register_on(int irq, int cpu, nk_irq_handler_t handler, void *arg);
 int nk_irq_register(int irq, nk_irq_handler_t handler, void *arg);
+/* Mask the line and free its vector. */
+int nk_irq_unregister(int irq);
 int nk_irq_mask(int irq);
 int nk_irq_unmask(int irq);
 

@@ -73,6 +73,8 @@ void nk_main(struct nk_boot_info *bi)
 	nk_arch_mem_init();	    /* identity map of RAM, page 0 unmapped */
 	nk_arch_firmware_init();    /* ACPI tables: CPUs, IOAPICs, NUMA nodes */
 	setup_memory(bi);	    /* boot allocator, then buddy zones and kmem */
+	nk_arch_irq_init();	    /* local APIC, IOAPIC, timer: interrupts on */
+	nk_arch_smp_init();	    /* other CPUs online, idle */
 	nk_initcalls_run();	    /* subsystems and drivers */
 	run_user_interface();	    /* tests, shell */
 }

@@ -1,7 +1,8 @@
 /*
- * Exception entry: one stub per vector 0-31 pushes a zero error code where the CPU pushes none
- * (Intel SDM vol. 3A table 6-1), then the vector; the common path saves the general registers
- * as struct nk_regs (include/arch/x64/regs.h), calls nk_trap(regs), restores and returns.
+ * Interrupt and exception entry: one stub per vector pushes a zero error code where the CPU
+ * pushes none (Intel SDM vol. 3A table 6-1; interrupts 32-255 never push one), then the vector;
+ * the common path saves the general registers as struct nk_regs (include/arch/x64/regs.h),
+ * calls nk_trap(regs), restores and returns.
  */
 	.text
 
@@ -48,6 +49,18 @@ trap_stub_\vec:
 	TRAP_STUB 30, 1
 	TRAP_STUB 31, 0
 
+/* Vectors 32-255: 16 bytes each (at most 2 + 5 + 5 bytes of code), so the table is computed. */
+	.balign 16
+irq_stubs:
+	.set vec, 32
+	.rept 224
+	.balign 16
+	pushq $0
+	pushq $vec
+	jmp trap_common
+	.set vec, vec + 1
+	.endr
+
 trap_common:
 	pushq %rax
 	pushq %rbx
@@ -91,13 +104,18 @@ trap_common:
 	addq $16, %rsp
 	iretq
 
-/* Addresses of the stubs, for the IDT. */
+/* Addresses of the 256 stubs, for the IDT. */
 	.section .rodata
 	.balign 8
 	.globl nk_trap_stubs
 nk_trap_stubs:
 	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad trap_stub_\vec
+	.endr
+	.set i, 0
+	.rept 224
+	.quad irq_stubs + i * 16
+	.set i, i + 1
 	.endr
 
 	.section .note.GNU-stack, "", @progbits

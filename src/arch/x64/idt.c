@@ -1,4 +1,4 @@
-/* Interrupt descriptor table: the 32 exception vectors as interrupt gates (SDM vol. 3A 6.14.1). */
+/* Interrupt descriptor table: all 256 vectors as interrupt gates (SDM vol. 3A 6.14.1). */
 #include <arch/x64/arch.h>
 #include <arch/x64/gdt.h>
 #include <nautilus/types.h>
@@ -17,7 +17,7 @@ struct idt_ptr {
 
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate: IF cleared on entry */
 
-extern const uint64_t nk_trap_stubs[32];
+extern const uint64_t nk_trap_stubs[256];
 static struct idt_gate idt[256] __nk_aligned(16);
 
 static void set_gate(int vec, uint64_t handler, int ist)
@@ -46,11 +46,17 @@ static int ist_for(int vec)
 	}
 }
 
-void nk_idt_init(void)
+/* Load the shared table on this CPU. */
+void nk_idt_load(void)
 {
 	struct idt_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
 
-	for (int vec = 0; vec < 32; vec++)
-		set_gate(vec, nk_trap_stubs[vec], ist_for(vec));
 	asm volatile("lidt %0" : : "m"(p));
+}
+
+void nk_idt_init(void)
+{
+	for (int vec = 0; vec < 256; vec++)
+		set_gate(vec, nk_trap_stubs[vec], ist_for(vec));
+	nk_idt_load();
 }

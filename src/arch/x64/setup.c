@@ -1,4 +1,5 @@
 /* From boot.S to nk_main: early console, boot information, then the arch bring-up steps. */
+#include <arch/x64/apic.h>
 #include <arch/x64/arch.h>
 #include <arch/x64/boot.h>
 #include <arch/x64/cpu.h>
@@ -49,6 +50,20 @@ void nk_arch_firmware_init(void)
 	nk_acpi_init();
 	nk_numa_acpi_init();
 	nk_percpu_init();
+}
+
+/* Interrupts on: PIC masked, local APIC and IOAPICs set up, APIC timer calibrated. */
+void nk_arch_irq_init(void)
+{
+	nk_lapic_init();
+	nk_ioapic_init();
+	nk_apic_timer_init();
+	asm volatile("sti" : : : "memory");
+}
+
+void nk_arch_smp_init(void)
+{
+	nk_smp_init();
 }
 
 void nk_arch_time_init(void)

@@ -3,6 +3,7 @@
  * register, RIP as symbol+offset and a backtrace, then panic. A test can arm a one-shot
  * recovery (nk_arch_trap_catch) to check that a fault is caught and reported and go on.
  */
+#include <arch/x64/arch.h>
 #include <arch/x64/cpu.h>
 #include <arch/x64/regs.h>
 #include <arch/x64/setjmp.h>
@@ -85,8 +86,13 @@ static void report(int lvl, struct nk_regs *r, uint64_t cr2)
 
 void nk_trap(struct nk_regs *r)
 {
-	uint64_t cr2 = r->vector == 14 ? read_cr2() : 0;
+	uint64_t cr2;
 
+	if (r->vector >= 32) {
+		nk_irq_dispatch(r);
+		return;
+	}
+	cr2 = r->vector == 14 ? read_cr2() : 0;
 	if (catcher.armed && r->vector != 2 && r->vector != 8 && r->vector != 18) {
 		catcher.armed = false;
 		catcher.info = (struct nk_trap_info){ r->vector, r->error_code, r->rip, cr2 };

@@ -78,3 +78,12 @@ uint64_t nk_time_ns(void)
 		return 0;
 	return (uint64_t)((unsigned __int128)(rdtsc() - tsc_at_boot) * 1000000 / tsc_khz);
 }
+
+void nk_delay(uint64_t ns)
+{
+	uint64_t start = rdtsc();
+	uint64_t cycles = (uint64_t)((unsigned __int128)ns * tsc_khz / 1000000);
+
+	while (rdtsc() - start < cycles)
+		cpu_relax();
+}
