@@ -18,8 +18,6 @@ enum nk_cpu_state {
 	NK_CPU_FAILED,	   /* did not answer within the bring-up timeout */
 };
 
-struct nk_xcall_queue;
-
 struct nk_cpu {
 	struct nk_cpu *self; /* first: %gs:0 holds the struct's own address */
 	int id;		     /* dense, 0 = boot CPU */
@@ -33,7 +31,6 @@ struct nk_cpu {
 	int64_t tsc_skew;	  /* this CPU's TSC minus the boot CPU's, in cycles, at bring-up */
 	uint64_t irqs;		  /* interrupts taken (all vectors) */
 	uint64_t irq_count[256];  /* per vector */
-	struct nk_xcall_queue *xq; /* cross-calls waiting for this CPU */
 	void *kmem_cache;	  /* per-CPU allocator cache (mm/kmem.c) */
 	void *stack_top;	  /* bring-up stack */
 	void *ist_stacks;	  /* NMI, #DF, #MC stacks */

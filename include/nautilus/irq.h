@@ -17,13 +17,14 @@ typedef void (*nk_irq_handler_t)(int vector, void *arg);
 #define NK_VEC_LAST_DYNAMIC  0xef
 #define NK_VEC_TIMER	     0xf0 /* local APIC timer */
 #define NK_VEC_XCALL	     0xf1 /* cross-call queue kick */
-#define NK_VEC_TEST	     0xf2 /* for tests: a counting no-op */
 #define NK_VEC_ERROR	     0xfe /* local APIC error */
 #define NK_VEC_SPURIOUS	     0xff /* local APIC spurious */
 
 /* Allocate a free vector and install handler on it: the vector, or -ENOSPC. */
 int nk_vector_alloc(nk_irq_handler_t handler, void *arg);
 void nk_vector_free(int vector);
+/* The handler on a vector (NULL: none) and its argument. */
+nk_irq_handler_t nk_vector_handler(int vector, void **arg);
 /* Install handler on a fixed vector (-EBUSY if one is there). */
 int nk_vector_set(int vector, nk_irq_handler_t handler, void *arg);
 

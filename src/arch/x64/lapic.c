@@ -8,6 +8,7 @@
 #include <arch/x64/arch.h>
 #include <arch/x64/cpu.h>
 #include <nautilus/acpi.h>
+#include <nautilus/arch.h>
 #include <nautilus/cpu.h>
 #include <nautilus/irq.h>
 #include <nautilus/printk.h>
@@ -55,13 +56,16 @@ uint32_t nk_lapic_id(void)
 	return x2apic ? id : id >> 24;
 }
 
+/* Interrupts stay off: an xAPIC ICR write is two stores an interrupt handler must not split. */
 void nk_lapic_send_ipi(uint32_t apic_id, uint32_t icr_lo)
 {
+	unsigned long flags = nk_arch_irq_save();
+
 	if (x2apic) {
 		/* SDM 11.12.9: WRMSR to the x2APIC ICR is not serializing; fence prior stores. */
 		asm volatile("mfence" : : : "memory");
 		wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << 32) | icr_lo);
-		return;
+		goto out;
 	}
 	while (nk_lapic_read(LAPIC_ICR_LO) & ICR_PENDING)
 		cpu_relax();
@@ -69,6 +73,8 @@ void nk_lapic_send_ipi(uint32_t apic_id, uint32_t icr_lo)
 	nk_lapic_write(LAPIC_ICR_LO, icr_lo);
 	while (nk_lapic_read(LAPIC_ICR_LO) & ICR_PENDING)
 		cpu_relax();
+out:
+	nk_arch_irq_restore(flags);
 }
 
 /* ESR is written before it is read to latch the errors (SDM 11.5.3). */
