@@ -33,6 +33,9 @@ void nk_arch_reboot(void) __nk_noreturn;
 int nk_arch_timer_oneshot(uint64_t ns);
 void nk_arch_timer_set_handler(void (*fn)(void *arg), void *arg);
 
+/* Stop every other CPU (NMI) for a panic; they halt. Does nothing before SMP bring-up. */
+void nk_arch_stop_other_cpus(void);
+
 /* Interrupt flag. */
 unsigned long nk_arch_irq_save(void);
 void nk_arch_irq_restore(unsigned long flags);

@@ -58,4 +58,7 @@ int nk_printk_console_level(void);
 /* Print the kernel log ring (dmesg). */
 void nk_printk_dump(void);
 
+/* For panic, after the other CPUs are stopped: make the log lock free. */
+void nk_printk_break_lock(void);
+
 #endif

@@ -43,6 +43,7 @@ struct nk_cpu;
 /* ICR (SDM 11.6.1) */
 #define ICR_FIXED	  (0u << 8)
 #define ICR_INIT	  (5u << 8)
+#define ICR_NMI		  (4u << 8)
 #define ICR_STARTUP	  (6u << 8)
 #define ICR_PENDING	  (1u << 12) /* xAPIC only: delivery status */
 #define ICR_ASSERT	  (1u << 14)

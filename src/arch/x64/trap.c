@@ -92,6 +92,8 @@ void nk_trap(struct nk_regs *r)
 		nk_irq_dispatch(r);
 		return;
 	}
+	if (r->vector == 2 && nk_panic_in_progress())
+		nk_arch_halt_forever(); /* another CPU panicked and stopped this one */
 	cr2 = r->vector == 14 ? read_cr2() : 0;
 	if (catcher.armed && r->vector != 2 && r->vector != 8 && r->vector != 18) {
 		catcher.armed = false;
