@@ -501,16 +501,13 @@ static const uint8_t *scan_range(uint64_t start, uint64_t end)
 	return NULL;
 }
 
-/* The EBDA's first KiB, then 0xe0000-0xfffff. The EBDA segment sits in page 0
- * (BDA 0x40e). */
+/* The EBDA's first KiB (its address read from the BDA at boot), then 0xe0000-0xfffff. */
 static const uint8_t *scan_bios(void)
 {
-	uint64_t ebda = 0;
+	uint64_t ebda = nk_boot_info.ebda_paddr;
 	const uint8_t *p = NULL;
 
-	if (nk_arch_range_is_mapped(RSDP_BDA_EBDA, 2))
-		ebda = (uint64_t)rd16(phys(RSDP_BDA_EBDA), 0) << 4;
-	if (ebda)
+	if (ebda && ebda + RSDP_EBDA_SCAN <= RSDP_BIOS_START) /* garbage in the BDA: skip */
 		p = scan_range(ebda, ebda + RSDP_EBDA_SCAN);
 	return p ? p : scan_range(RSDP_BIOS_START, RSDP_BIOS_END);
 }

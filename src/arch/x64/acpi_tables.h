@@ -19,7 +19,6 @@
 #define RSDP_LENGTH	20 /* u32, revision >= 2 */
 #define RSDP_XSDT	24 /* u64 physical address of the XSDT */
 #define RSDP_V2_LEN	36
-#define RSDP_BDA_EBDA	0x40e	/* BIOS data area: EBDA segment, u16 (section 5.2.5.1) */
 #define RSDP_EBDA_SCAN	1024	/* the first KiB of the EBDA is searched */
 #define RSDP_BIOS_START 0xe0000 /* then the BIOS read-only area up to 1 MiB */
 #define RSDP_BIOS_END	0x100000

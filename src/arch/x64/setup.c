@@ -13,7 +13,19 @@
 void nk_main(struct nk_boot_info *bi);
 void nk_arch_boot(uint32_t protocol, uint32_t info_paddr);
 
+/* BIOS data area word holding the EBDA's real-mode segment (page 0, mapped only by boot.S). */
+#define BDA_EBDA_SEGMENT 0x40e
+
 struct nk_boot_info nk_boot_info;
+
+/* A word in page 0 (through asm: the compiler rejects dereferencing a tiny constant). */
+static uint16_t read_low_word(uintptr_t addr)
+{
+	uint16_t v;
+
+	asm volatile("movw (%1), %0" : "=r"(v) : "r"(addr) : "memory");
+	return v;
+}
 
 /* Called by boot.S in long mode on the boot stack; never returns. */
 void nk_arch_boot(uint32_t protocol, uint32_t info_paddr)
@@ -21,6 +33,7 @@ void nk_arch_boot(uint32_t protocol, uint32_t info_paddr)
 	int err;
 
 	nk_early_console_init();
+	nk_boot_info.ebda_paddr = (nk_paddr_t)read_low_word(BDA_EBDA_SEGMENT) << 4;
 	if (protocol == NK_BOOT_PROTO_MB2)
 		err = nk_mb2_parse(info_paddr);
 	else
