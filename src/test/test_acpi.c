@@ -1,9 +1,10 @@
 /*
  * KTAP suite `acpi`: the tables QEMU gives (RSDP, checksums, every table of a known kind parsed),
  * the machine the runner asked QEMU for (expect_cpus=, expect_nodes=, expect_dist= against the
- * MADT, SRAT and SLIT), and each parser refusing corrupted copies with a message while what was
- * parsed at boot stays as it was.
+ * MADT, SRAT and SLIT), each parser refusing corrupted copies with a message while what was
+ * parsed at boot stays as it was, and the DSDT's \_S5_ sleep type that power-off uses.
  */
+#include <arch/x64/acpi_sleep.h>
 #include <nautilus/acpi.h>
 #include <nautilus/cmdline.h>
 #include <nautilus/console.h>
@@ -392,6 +393,40 @@ NK_TEST(acpi, fadt)
 	NK_ASSERT(a->has_fadt);
 	NK_EXPECT_NE(a->fadt.pm1a_cnt, 0);
 	NK_EXPECT_NE(a->fadt.dsdt, 0);
+}
+
+/* The AML offset of the first "_S5_" bytes after a NameOp (0x08), or len. */
+static size_t s5_name_offset(const uint8_t *aml, size_t len)
+{
+	for (size_t i = 1; i + 4 <= len; i++)
+		if (aml[i - 1] == 0x08 && !memcmp(aml + i, "_S5_", 4))
+			return i;
+	return len;
+}
+
+/* The real DSDT has a \_S5_ the power-off path can use; a copy cut inside it is refused. */
+NK_TEST(acpi, dsdt_s5)
+{
+	const struct nk_acpi_sdt_header *dsdt = nk_acpi_find("DSDT", 0);
+	struct nk_acpi_sleep_type s5;
+	const uint8_t *aml;
+	uint8_t *copy;
+	size_t len, name;
+
+	NK_ASSERT_NOT_NULL(dsdt);
+	NK_ASSERT_EQ(nk_acpi_s5(&s5), 0);
+	NK_EXPECT_LE(s5.slp_typa, 7);
+	NK_EXPECT_LE(s5.slp_typb, 7);
+	nk_test_diag("\\_S5_: SLP_TYPa %u, SLP_TYPb %u", s5.slp_typa, s5.slp_typb);
+	aml = (const uint8_t *)(dsdt + 1);
+	len = dsdt->length - sizeof(*dsdt);
+	name = s5_name_offset(aml, len);
+	NK_ASSERT_LT(name, len);
+	copy = nk_malloc(name + 6);
+	NK_ASSERT_NOT_NULL(copy);
+	memcpy(copy, aml, name + 6); /* the name, PackageOp and PkgLength: no elements */
+	NK_EXPECT_EQ(nk_acpi_s5_decode(copy, name + 6, &s5), -EINVAL);
+	nk_free(copy);
 }
 
 NK_TEST(acpi, bad_madt_refused)
