@@ -16,12 +16,12 @@
 #define ICH9_PM1A_CNT	0xb004 /* QEMU q35 (ICH9) and Bochs */
 #define PM1_SLP_S5	0x2000 /* SLP_EN with SLP_TYP 0 (S5 in QEMU's DSDT) */
 
-/* PM1 control register, ACPI 6.5 section 4.8.3.2.1, table 4.13. */
+/* PM1 control register bits, ACPI 6.5 section 4.8.3.2.1 (PM1 Control Registers). */
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_TYP_MASK  (7u << PM1_SLP_TYP_SHIFT)
 #define PM1_SLP_EN	  (1u << 13)
 
-/* FADT flags, table 5.10, and the reset register's rules, table 5.9 (RESET_REG). */
+/* FADT: the flags (Fixed Feature Flags table) and the rules for RESET_REG (section 5.2.9). */
 #define FADT_RESET_REG_SUP (1u << 10)
 #define GAS_MEMORY	   0
 #define GAS_IO		   1
@@ -64,7 +64,7 @@ static void pm1_sleep(uint16_t port, uint8_t slp_typ)
 	outw(port, v | (uint16_t)(slp_typ << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN);
 }
 
-/* ACPI soft-off (S5, section 7.4.2): returns if it cannot be tried or did not work (warned). */
+/* ACPI soft-off (S5, section 7.4.2 \_Sx): returns if it cannot be tried or did not work. */
 static void acpi_poweroff(void)
 {
 	const struct nk_acpi_info *a = nk_acpi_get_info();
@@ -128,7 +128,7 @@ static bool write_reset_reg(const struct nk_acpi_gas *r, uint8_t value)
 	return false;
 }
 
-/* The FADT reset register (section 4.8.3.6), when the FADT has one and sets RESET_REG_SUP. */
+/* The FADT reset register (section 4.8, Reset Register) when the FADT sets RESET_REG_SUP. */
 static void fadt_reset(void)
 {
 	const struct nk_acpi_info *a = nk_acpi_get_info();
