@@ -42,7 +42,8 @@ config := $(cfgdir)/.config
 autoconf := $(cfgdir)/include/config/auto.conf
 kconfigs := Kconfig $(wildcard src/*/Kconfig src/*/*/Kconfig src/*/*/*/Kconfig)
 kernel := $(cfgdir)/nautilus.bin
-iso := $(cfgdir)/nautilus.iso
+ISO ?= $(cfgdir)/nautilus.iso
+iso := $(ISO)
 ISO_CMDLINE ?=
 
 # kconfig-frontends runs in the configuration directory (it writes include/config/*.h there,
@@ -174,7 +175,7 @@ help:
 	@echo '  savedefconfig      write a minimal ./defconfig from .config'
 	@echo 'Build and run:'
 	@echo '  all (default)      nautilus.bin and nautilus.sym'
-	@echo '  isoimage           nautilus.iso (GRUB, menu on serial, timeout 0; ISO_CMDLINE=...)'
+	@echo '  isoimage           nautilus.iso (GRUB, menu on serial, timeout 0; ISO_CMDLINE=..., ISO=path)'
 	@echo '  run, qemu          configure if needed, build, boot the ISO in QEMU on this terminal'
 	@echo '  check              host unit tests + in-kernel tests (-kernel and ISO) + shell session'
 	@echo '  hostcheck          host unit tests only (cmocka, ASan/UBSan)'

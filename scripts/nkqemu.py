@@ -3,9 +3,11 @@
 Imported by scripts/run-tests, scripts/shell-session and scripts/boot-time.
 """
 import os
+import select
 import shutil
 import subprocess
 import sys
+import time
 
 # isa-debug-exit: the kernel writes a code c, QEMU exits with (c << 1) | 1 (include/nautilus/arch.h).
 EXIT_PASS = (0x10 << 1) | 1
@@ -14,6 +16,8 @@ EXIT_PANIC = (0x12 << 1) | 1
 EXIT_SHUTDOWN = (0x00 << 1) | 1
 
 QEMU = os.environ.get("NK_QEMU", "qemu-system-x86_64")
+PROMPT = b"root-shell> "
+KEY_DELAY = 0.002  # seconds between typed bytes
 
 
 def accel():
@@ -21,15 +25,17 @@ def accel():
     return ["-accel", "kvm", "-cpu", "host"] if os.environ.get("NK_KVM") == "1" else ["-accel", "tcg"]
 
 
-def qemu_args(image, boot="kernel", append="", mem="256M", smp=1, extra=()):
+def qemu_args(image, boot="kernel", append="", mem="256M", smp=1, extra=(), exit_device=True):
     """Arguments to boot image: boot="kernel" (PVH, -kernel) or "iso" (GRUB from -cdrom).
 
-    The serial line is on stdio, the debug-exit device lets the kernel choose QEMU's status,
+    The serial line is on stdio, the debug-exit device lets the kernel choose QEMU's status
+    (without it, exit_device=False, the kernel's own power-off and reset paths are used),
     and -no-reboot turns a triple fault into QEMU exit status 0 (distinct from every kernel code).
     """
     args = [QEMU, *accel(), "-m", mem, "-smp", str(smp), "-display", "none",
-            "-serial", "stdio", "-monitor", "none", "-no-reboot",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+            "-serial", "stdio", "-monitor", "none", "-no-reboot"]
+    if exit_device:
+        args += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if boot == "kernel":
         args += ["-kernel", image]
         if append:
@@ -52,3 +58,44 @@ def start(args):
     """Start QEMU with the serial line on pipes (unbuffered bytes)."""
     return subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, bufsize=0)
+
+
+def _read_until(proc, out, pattern, deadline):
+    """Append QEMU's output to out until pattern appears in it; False at EOF or the deadline."""
+    fd = proc.stdout.fileno()
+    while pattern not in out:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return False
+        data = os.read(fd, 4096)
+        if not data:
+            return False
+        out += data
+    return True
+
+
+def type_at_prompt(args, keys, timeout):
+    """Boot args to the shell prompt, type keys a byte at a time, and read until QEMU exits.
+
+    Returns (QEMU's exit status, or None if it was still running at the timeout and was killed;
+    everything it printed). Without a prompt nothing is typed.
+    """
+    proc = start(args)
+    out = bytearray()
+    deadline = time.monotonic() + timeout
+    if _read_until(proc, out, PROMPT, deadline):
+        try:
+            for b in keys:
+                proc.stdin.write(bytes([b]))
+                proc.stdin.flush()
+                time.sleep(KEY_DELAY)
+        except BrokenPipeError:
+            pass  # QEMU exited while we typed: its status tells what happened
+    _read_until(proc, out, b"\0no such output\0", deadline)  # to EOF or the deadline
+    try:
+        status = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        status = None
+    return status, bytes(out)

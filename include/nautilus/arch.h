@@ -8,9 +8,9 @@
 #include <nautilus/types.h>
 
 /* Bring-up, in the order nk_main calls them. */
-void nk_arch_early_init(void); /* descriptor tables, exception handlers */
-void nk_arch_mem_init(void);   /* final page tables: all RAM identity-mapped, page 0 not */
-void nk_arch_time_init(void);  /* TSC frequency */
+void nk_arch_early_init(void);	  /* descriptor tables, exception handlers */
+void nk_arch_mem_init(void);	  /* final page tables: all RAM identity-mapped, page 0 not */
+void nk_arch_time_init(void);	  /* TSC frequency */
 void nk_arch_firmware_init(void); /* ACPI: CPUs, interrupt routing, NUMA topology */
 void nk_arch_irq_init(void);	  /* interrupt controllers, timer; interrupts on */
 void nk_arch_smp_init(void);	  /* start the other CPUs */

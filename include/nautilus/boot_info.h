@@ -47,7 +47,8 @@ struct nk_boot_info {
 	nk_paddr_t rsdp_paddr;
 	uint8_t rsdp_copy[36];
 	uint8_t rsdp_copy_len; /* 0: none, 20: ACPI 1.0, 36: ACPI 2.0+ */
-	nk_paddr_t ebda_paddr; /* x86: the EBDA named by the BIOS data area, read before page 0 is unmapped (0: none) */
+	/* x86: the EBDA named by the BIOS data area, read before page 0 is unmapped (0: none). */
+	nk_paddr_t ebda_paddr;
 };
 
 /* The boot information of this boot (filled by the arch before nk_main). */

@@ -28,12 +28,12 @@ struct nk_cpu {
 	int irq_nesting;      /* interrupt handlers running on this CPU */
 	int preempt_disable;  /* > 0: the scheduler must not switch away */
 	uint64_t tsc_khz;
-	int64_t tsc_skew;	  /* this CPU's TSC minus the boot CPU's, in cycles, at bring-up */
-	uint64_t irqs;		  /* interrupts taken (all vectors) */
-	uint64_t irq_count[256];  /* per vector */
-	void *kmem_cache;	  /* per-CPU allocator cache (mm/kmem.c) */
-	void *stack_top;	  /* bring-up stack */
-	void *ist_stacks;	  /* NMI, #DF, #MC stacks */
+	int64_t tsc_skew;	 /* this CPU's TSC minus the boot CPU's, in cycles, at bring-up */
+	uint64_t irqs;		 /* interrupts taken (all vectors) */
+	uint64_t irq_count[256]; /* per vector */
+	void *kmem_cache;	 /* per-CPU allocator cache (mm/kmem.c) */
+	void *stack_top;	 /* bring-up stack */
+	void *ist_stacks;	 /* NMI, #DF, #MC stacks */
 };
 
 /* This CPU's structure, read through %gs:0 (valid from nk_arch_early_init on). */

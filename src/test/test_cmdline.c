@@ -1,6 +1,7 @@
 /*
  * Suite "cmdline": kernel command line parsing: defaults, each flag, malformed values and
- * unknown flags (one warning each, naming the flag), whitespace, and what is ignored.
+ * unknown flags (one warning each, naming the flag), whitespace, and what is ignored; the
+ * machine expectations (expect_cpus, expect_nodes, expect_dist) at their limits.
  */
 #include <nautilus/cmdline.h>
 #include <nautilus/printk.h>
@@ -32,6 +33,9 @@ static int parse(const char *line, struct nk_cmdline *o)
 		NK_EXPECT((o).shell);                    \
 		NK_EXPECT(!(o).run_tests);               \
 		NK_EXPECT_STREQ((o).tests, "");          \
+		NK_EXPECT_EQ((o).expect_cpus, 0);        \
+		NK_EXPECT_EQ((o).expect_nodes, 0);       \
+		NK_EXPECT_EQ((o).nr_expect_dist, 0);     \
 	} while (0)
 
 NK_TEST(cmdline, defaults_on_empty_lines)
@@ -66,7 +70,48 @@ NK_TEST(cmdline, each_flag)
 	NK_EXPECT_EQ(parse("test=kmem.*,buddy.split*", &o), 0);
 	NK_EXPECT(o.run_tests);
 	NK_EXPECT_STREQ(o.tests, "kmem.*,buddy.split*");
+	NK_EXPECT_EQ(parse("expect_cpus=4", &o), 0);
+	NK_EXPECT_EQ(o.expect_cpus, 4);
+	NK_EXPECT_EQ(parse("expect_nodes=2", &o), 0);
+	NK_EXPECT_EQ(o.expect_nodes, 2);
+	NK_EXPECT_EQ(parse("expect_dist=10,21,21,10", &o), 0);
+	NK_ASSERT_EQ(o.nr_expect_dist, 4);
+	NK_EXPECT_EQ(o.expect_dist[0], 10);
+	NK_EXPECT_EQ(o.expect_dist[1], 21);
+	NK_EXPECT_EQ(o.expect_dist[2], 21);
+	NK_EXPECT_EQ(o.expect_dist[3], 10);
 	NK_EXPECT_EQ(nr_warned, 0);
+}
+
+/* The bounds of the expect_* flags: 1..1024 CPUs, 1..64 nodes, N*N distances for N = 1..8. */
+NK_TEST(cmdline, expect_limits)
+{
+	static char line[8 * 8 * 4 + 32];
+	struct nk_cmdline o;
+	size_t len = 0;
+
+	NK_EXPECT_EQ(parse("expect_cpus=1 expect_nodes=1 expect_dist=10", &o), 0);
+	NK_EXPECT_EQ(o.expect_cpus, 1);
+	NK_EXPECT_EQ(o.expect_nodes, 1);
+	NK_EXPECT_EQ(o.nr_expect_dist, 1);
+	NK_EXPECT_EQ(parse("expect_cpus=1024 expect_nodes=64 expect_dist=0,255,255,0", &o), 0);
+	NK_EXPECT_EQ(o.expect_cpus, 1024);
+	NK_EXPECT_EQ(o.expect_nodes, 64);
+	NK_EXPECT_EQ(o.expect_dist[1], 255);
+	len = nk_snprintf(line, sizeof(line), "expect_dist=");
+	for (int i = 0; i < 64; i++)
+		len += nk_snprintf(line + len, sizeof(line) - len, "%s%d", i ? "," : "", 10 + i);
+	NK_EXPECT_EQ(parse(line, &o), 0);
+	NK_ASSERT_EQ(o.nr_expect_dist, 64);
+	NK_EXPECT_EQ(o.expect_dist[63], 73);
+	nk_snprintf(line + len, sizeof(line) - len, ",10"); /* 65 values */
+	NK_EXPECT_EQ(parse(line, &o), 1);
+	NK_EXPECT_EQ(o.nr_expect_dist, 0);
+	/* A bad value leaves the last good one in place. */
+	NK_EXPECT_EQ(parse("expect_dist=10,20,20,10 expect_dist=10,20,20", &o), 1);
+	NK_EXPECT_EQ(o.nr_expect_dist, 4);
+	NK_EXPECT_EQ(parse("expect_cpus=3 expect_cpus=0", &o), 1);
+	NK_EXPECT_EQ(o.expect_cpus, 3);
 }
 
 NK_TEST(cmdline, many_flags_and_spaces)
@@ -84,14 +129,44 @@ NK_TEST(cmdline, many_flags_and_spaces)
 
 NK_TEST(cmdline, bad_values)
 {
-	static const char *const bad[] = { "loglevel=8",  "loglevel=x",	 "loglevel=", "loglevel",
-					   "loglevel=77", "loglevel=-1", "shell=2",   "shell=",
-					   "shell",	  "quiet=1",	 "test=",     "test",
-					   "test=a,,b",	  "test=,a",	 "test=a," };
+	static const char *const bad[] = { "loglevel=8",
+					   "loglevel=x",
+					   "loglevel=",
+					   "loglevel",
+					   "loglevel=77",
+					   "loglevel=-1",
+					   "shell=2",
+					   "shell=",
+					   "shell",
+					   "quiet=1",
+					   "test=",
+					   "test",
+					   "test=a,,b",
+					   "test=,a",
+					   "test=a,",
+					   "expect_cpus=0",
+					   "expect_cpus=1025",
+					   "expect_cpus=-1",
+					   "expect_cpus=4x",
+					   "expect_cpus=0x4",
+					   "expect_cpus=",
+					   "expect_cpus",
+					   "expect_nodes=0",
+					   "expect_nodes=65",
+					   "expect_nodes=+2",
+					   "expect_nodes=99999999999",
+					   "expect_dist=",
+					   "expect_dist",
+					   "expect_dist=10,20",
+					   "expect_dist=10,20,20,256",
+					   "expect_dist=10,,20,10",
+					   "expect_dist=,10",
+					   "expect_dist=10,",
+					   "expect_dist=a" };
 	struct nk_cmdline o;
 
 	for (size_t i = 0; i < NK_ARRAY_SIZE(bad); i++) {
-		char quoted[32];
+		char quoted[64];
 
 		NK_EXPECT_EQ(parse(bad[i], &o), 1);
 		NK_EXPECT_EQ(nr_warned, 1);
@@ -102,6 +177,14 @@ NK_TEST(cmdline, bad_values)
 	}
 	parse("loglevel=x", &o);
 	NK_EXPECT_STREQ(warnings[0], "cmdline: bad value in \"loglevel=x\" (expected 0..7)");
+	parse("expect_dist=10,20", &o);
+	NK_EXPECT_STREQ(warnings[0],
+			"cmdline: bad value in \"expect_dist=10,20\" (expected N*N "
+			"comma-separated distances 0..255, row-major, for N = 1..8 nodes)");
+	parse("expect_cpus=0", &o);
+	NK_EXPECT_STREQ(warnings[0],
+			"cmdline: bad value in \"expect_cpus=0\" (expected a number of "
+			"CPUs, 1..1024)");
 }
 
 NK_TEST(cmdline, unknown_flags_named)
@@ -114,7 +197,8 @@ NK_TEST(cmdline, unknown_flags_named)
 	NK_EXPECT_EQ(o.loglevel, 3);
 	NK_EXPECT(o.quiet);
 	NK_EXPECT_STREQ(warnings[0], "cmdline: unknown flag \"foo=1\" ignored (accepted: "
-				     "loglevel=0..7 test=<glob>[,<glob>] shell=0|1 quiet)");
+				     "loglevel=0..7 test=<glob>[,<glob>] shell=0|1 quiet "
+				     "expect_cpus=N expect_nodes=N expect_dist=d,d,...)");
 	NK_EXPECT(strstr(warnings[1], "unknown flag \"bar\""));
 	NK_EXPECT(strstr(warnings[2], "\"loglevel=9\""));
 	NK_EXPECT_EQ(nk_cmdline_parse("LOGLEVEL=3 x", &o, NULL), 2); /* names are case-sensitive */

@@ -11,12 +11,12 @@
 #include <nautilus/test.h>
 #include <nautilus/time.h>
 
-#define PIT_IRQ	    0
-#define PIT_CH0	    0x40
-#define PIT_CMD	    0x43
-#define PIT_1MS	    1193		   /* 1.193182 MHz input clock */
-#define WAIT_NS	    1000000000ULL	   /* an interrupt not seen within 1 s did not come */
-#define QUIET_NS    50000000ULL		   /* a masked line stays quiet this long */
+#define PIT_IRQ	 0
+#define PIT_CH0	 0x40
+#define PIT_CMD	 0x43
+#define PIT_1MS	 1193	       /* 1.193182 MHz input clock */
+#define WAIT_NS	 1000000000ULL /* an interrupt not seen within 1 s did not come */
+#define QUIET_NS 50000000ULL   /* a masked line stays quiet this long */
 
 static volatile int pit_hits;
 static volatile int pit_cpu;

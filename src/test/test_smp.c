@@ -9,8 +9,8 @@
 #include <nautilus/test.h>
 #include <nautilus/time.h>
 
-#define STORM_IPIS    10000
-#define IPI_WAIT_NS   1000000000ULL /* an IPI not taken within 1 s is lost */
+#define STORM_IPIS  10000
+#define IPI_WAIT_NS 1000000000ULL /* an IPI not taken within 1 s is lost */
 
 NK_TEST(smp, all_online)
 {
@@ -173,7 +173,7 @@ NK_TEST(smp, ipi_self_and_bad)
 	before = storm_seen[nk_cpu_id()];
 	nk_ipi_self(vec);
 	NK_EXPECT(wait_count(&storm_seen[nk_cpu_id()], before + 1));
-	NK_EXPECT_EQ(nk_ipi_send(0, 5), -EINVAL);	/* an exception vector */
+	NK_EXPECT_EQ(nk_ipi_send(0, 5), -EINVAL); /* an exception vector */
 	NK_EXPECT_EQ(nk_ipi_send(0, 256), -EINVAL);
 	NK_EXPECT_EQ(nk_ipi_send(nk_cpu_count(), vec), -EINVAL);
 	nk_vector_free(vec);

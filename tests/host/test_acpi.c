@@ -403,6 +403,116 @@ static void test_hpet_fadt(void **state)
 	assert_int_equal(nk_acpi_parse_hpet(tb.b, tb.len, &hpet), -EINVAL); /* not an HPET */
 }
 
+static void build_slit(struct tb *t)
+{
+	header(t, "SLIT");
+	put64(t, 2);
+	put8(t, 10), put8(t, 21), put8(t, 21), put8(t, 10);
+}
+
+/* Each parser, a builder of a valid table for it, and what it says when the last entry is cut. */
+static int parse_madt(const void *t, size_t len)
+{
+	return nk_acpi_parse_madt(t, len, &madt);
+}
+static int parse_srat(const void *t, size_t len)
+{
+	return nk_acpi_parse_srat(t, len, &srat);
+}
+static int parse_slit(const void *t, size_t len)
+{
+	struct nk_acpi_slit slit;
+
+	return nk_acpi_parse_slit(t, len, &slit);
+}
+static int parse_hpet(const void *t, size_t len)
+{
+	struct nk_acpi_hpet hpet;
+
+	return nk_acpi_parse_hpet(t, len, &hpet);
+}
+static int parse_fadt(const void *t, size_t len)
+{
+	struct nk_acpi_fadt fadt;
+
+	return nk_acpi_parse_fadt(t, len, &fadt);
+}
+static int parse_mcfg(const void *t, size_t len)
+{
+	struct nk_acpi_mcfg mcfg;
+
+	return nk_acpi_parse_mcfg(t, len, &mcfg);
+}
+static void build_fadt0(struct tb *t)
+{
+	build_fadt(t, 0x7fe0000);
+}
+
+static const struct {
+	const char *sig;
+	void (*build)(struct tb *t);
+	int (*parse)(const void *t, size_t len);
+	uint32_t min_len; /* the fixed part */
+	const char *cut;  /* the warning when the last entry is cut; NULL: no entries */
+} kinds[] = {
+	{ "APIC", build_madt, parse_madt, 44, "bad entry (type 127, length 5) at offset" },
+	{ "SRAT", build_srat, parse_srat, 48, "bad entry (type 1, length 40) at offset" },
+	{ "SLIT", build_slit, parse_slit, 44, "2 localities do not fit in 47 bytes" },
+	{ "HPET", build_hpet, parse_hpet, 56, NULL },
+	{ "FACP", build_fadt0, parse_fadt, 116, NULL },
+	{ "MCFG", build_mcfg, parse_mcfg, 44, NULL },
+};
+
+/* Parse p (len bytes) with the length field set to field: -EINVAL and one warning with msg. */
+static void expect_refused(size_t i, uint8_t *p, size_t len, uint32_t field, bool bad_sum,
+			   const char *msg)
+{
+	char sig[8];
+	int logged = nk_host_log_count;
+
+	memcpy(p + 4, &field, 4);
+	set_checksum(p, NK_MIN(len, (size_t)field));
+	p[9] ^= bad_sum ? 0x5a : 0;
+	assert_int_equal(kinds[i].parse(p, len), -EINVAL);
+	assert_int_equal(nk_host_log_count, logged + 1);
+	snprintf(sig, sizeof(sig), "%s: ", kinds[i].sig);
+	if (strncmp(nk_host_last_log, sig, 6) != 0 || !strstr(nk_host_last_log, msg))
+		fail_msg("%s length %u: warning \"%s\", expected one with \"%s\"", kinds[i].sig,
+			 field, nk_host_last_log, msg);
+}
+
+/*
+ * Every parser refuses a bad checksum, a length past the buffer or below the fixed part, and
+ * a last entry cut short, each with one warning naming the table; the parsed state
+ * (nk_acpi_get_info) does not change.
+ */
+static void test_bad_copies(void **state)
+{
+	static struct nk_acpi_info before;
+	char msg[64];
+
+	(void)state;
+	memcpy(&before, nk_acpi_get_info(), sizeof(before));
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		uint8_t *p;
+
+		kinds[i].build(&tb);
+		p = finish(&tb);
+		assert_int_equal(kinds[i].parse(p, tb.len), 0);
+		expect_refused(i, p, tb.len, tb.len, true, "bad checksum");
+		snprintf(msg, sizeof(msg), "length %zu, expected %u to %zu bytes", tb.len + 16,
+			 kinds[i].min_len, tb.len);
+		expect_refused(i, p, tb.len, tb.len + 16, false, msg);
+		snprintf(msg, sizeof(msg), "length %u, expected %u to %zu bytes",
+			 kinds[i].min_len - 1, kinds[i].min_len, tb.len);
+		expect_refused(i, p, tb.len, kinds[i].min_len - 1, false, msg);
+		if (kinds[i].cut)
+			expect_refused(i, p, tb.len, tb.len - 1, false, kinds[i].cut);
+		free(p);
+	}
+	assert_memory_equal(&before, nk_acpi_get_info(), sizeof(before));
+}
+
 static void test_checksum_rsdp(void **state)
 {
 	uint8_t r[36] = "RSD PTR ";
@@ -505,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_slit),
 		cmocka_unit_test(test_mcfg),
 		cmocka_unit_test(test_hpet_fadt),
+		cmocka_unit_test(test_bad_copies),
 		cmocka_unit_test(test_checksum_rsdp),
 		cmocka_unit_test(test_init),
 	};

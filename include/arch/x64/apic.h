@@ -31,25 +31,25 @@ struct nk_cpu;
 #define LAPIC_TIMER_CUR	 0x390
 #define LAPIC_TIMER_DIV	 0x3e0
 
-#define LAPIC_SVR_ENABLE   (1u << 8)
-#define LAPIC_LVT_MASKED   (1u << 16)
-#define LAPIC_LVT_NMI	   (4u << 8)  /* delivery mode NMI */
-#define LAPIC_LVT_EXTINT   (7u << 8)  /* delivery mode ExtINT */
+#define LAPIC_SVR_ENABLE     (1u << 8)
+#define LAPIC_LVT_MASKED     (1u << 16)
+#define LAPIC_LVT_NMI	     (4u << 8) /* delivery mode NMI */
+#define LAPIC_LVT_EXTINT     (7u << 8) /* delivery mode ExtINT */
 #define LAPIC_TIMER_ONESHOT  (0u << 17)
 #define LAPIC_TIMER_PERIODIC (1u << 17)
 #define LAPIC_TIMER_DEADLINE (2u << 17) /* TSC-deadline, CPUID.01H:ECX[24] */
-#define LAPIC_TIMER_DIV_16 0x3
+#define LAPIC_TIMER_DIV_16   0x3
 
 /* ICR (SDM 11.6.1) */
-#define ICR_FIXED	  (0u << 8)
-#define ICR_INIT	  (5u << 8)
-#define ICR_NMI		  (4u << 8)
-#define ICR_STARTUP	  (6u << 8)
-#define ICR_PENDING	  (1u << 12) /* xAPIC only: delivery status */
-#define ICR_ASSERT	  (1u << 14)
-#define ICR_LEVEL	  (1u << 15)
-#define ICR_SELF	  (1u << 18)
-#define ICR_ALL_BUT_SELF  (3u << 18)
+#define ICR_FIXED	 (0u << 8)
+#define ICR_INIT	 (5u << 8)
+#define ICR_NMI		 (4u << 8)
+#define ICR_STARTUP	 (6u << 8)
+#define ICR_PENDING	 (1u << 12) /* xAPIC only: delivery status */
+#define ICR_ASSERT	 (1u << 14)
+#define ICR_LEVEL	 (1u << 15)
+#define ICR_SELF	 (1u << 18)
+#define ICR_ALL_BUT_SELF (3u << 18)
 
 #define MSR_TSC_DEADLINE 0x6e0
 

@@ -24,7 +24,7 @@
 #define REDIR_DEST_SHIFT 56
 
 /* MADT override flags (ACPI 6.5 table 5.26): polarity bits 1:0, trigger mode bits 3:2. */
-#define MPS_POLARITY(f) ((f) & 3)
+#define MPS_POLARITY(f) ((f)&3)
 #define MPS_TRIGGER(f)	(((f) >> 2) & 3)
 #define MPS_ACTIVE_LOW	3
 #define MPS_LEVEL	3
@@ -69,7 +69,8 @@ static uint64_t read_redir(const struct ioapic *io, unsigned pin)
 static struct ioapic *find(uint32_t gsi, unsigned *pin)
 {
 	for (int i = 0; i < nr_ioapics; i++)
-		if (gsi >= ioapics[i].gsi_base && gsi - ioapics[i].gsi_base < ioapics[i].nr_entries) {
+		if (gsi >= ioapics[i].gsi_base &&
+		    gsi - ioapics[i].gsi_base < ioapics[i].nr_entries) {
 			*pin = gsi - ioapics[i].gsi_base;
 			return &ioapics[i];
 		}

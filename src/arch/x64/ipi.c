@@ -1,7 +1,7 @@
 /* Interprocessor interrupts through the local APIC's ICR (Intel SDM vol. 3A 11.6). */
 #include <arch/x64/apic.h>
-#include <nautilus/cpu.h>
 #include <nautilus/arch.h>
+#include <nautilus/cpu.h>
 #include <nautilus/errno.h>
 #include <nautilus/irq.h>
 

@@ -19,10 +19,10 @@
 #include <nautilus/time.h>
 
 #define MSR_EFER	 0xc0000080
-#define AP_STACK_ORDER	 3 /* 32 KiB */
-#define IST_ORDER	 3 /* 3 * 8 KiB rounded up to 32 KiB */
-#define INIT_DELAY_NS	 10000000ULL /* 10 ms after INIT (SDM 9.4.4.1) */
-#define SIPI_WAIT_NS	 1000000ULL  /* 1 ms before a second STARTUP IPI */
+#define AP_STACK_ORDER	 3	       /* 32 KiB */
+#define IST_ORDER	 3	       /* 3 * 8 KiB rounded up to 32 KiB */
+#define INIT_DELAY_NS	 10000000ULL   /* 10 ms after INIT (SDM 9.4.4.1) */
+#define SIPI_WAIT_NS	 1000000ULL    /* 1 ms before a second STARTUP IPI */
 #define ALIVE_TIMEOUT_NS 2000000000ULL /* TCG may take long to schedule a new vCPU */
 
 /* Set by an AP on its first C line: the trampoline and its data are no longer in use. */

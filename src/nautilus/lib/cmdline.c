@@ -13,7 +13,9 @@
  * linked into the image, and nothing reads it yet).
  * Quotes are not interpreted. The last of repeated flags wins.
  */
-#define ACCEPTED "loglevel=0..7 test=<glob>[,<glob>] shell=0|1 quiet"
+#define ACCEPTED                                                            \
+	"loglevel=0..7 test=<glob>[,<glob>] shell=0|1 quiet expect_cpus=N " \
+	"expect_nodes=N expect_dist=d,d,..."
 
 /* A flag longer than this is quoted cut, followed by "...", in warnings. */
 #define QUOTE_MAX 64
@@ -58,6 +60,82 @@ static bool set_tests(struct nk_cmdline *o, const char *val, size_t len)
 	return true;
 }
 
+/*
+ * A decimal number [val, val+len) in min..max: digits only (no sign, no space, no 0x).
+ * max is small (see the callers), so v * 10 + 9 cannot overflow.
+ */
+static bool parse_dec(const char *val, size_t len, unsigned int min, unsigned int max,
+		      unsigned int *out)
+{
+	unsigned int v = 0;
+
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (val[i] < '0' || val[i] > '9')
+			return false;
+		v = v * 10 + (unsigned int)(val[i] - '0');
+		if (v > max)
+			return false;
+	}
+	if (v < min)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool set_expect_cpus(struct nk_cmdline *o, const char *val, size_t len)
+{
+	unsigned int n;
+
+	if (!parse_dec(val, len, 1, NK_CMDLINE_MAX_CPUS, &n))
+		return false;
+	o->expect_cpus = (int)n;
+	return true;
+}
+
+static bool set_expect_nodes(struct nk_cmdline *o, const char *val, size_t len)
+{
+	unsigned int n;
+
+	if (!parse_dec(val, len, 1, NK_CMDLINE_MAX_NODES, &n))
+		return false;
+	o->expect_nodes = (int)n;
+	return true;
+}
+
+static bool is_square(int n)
+{
+	for (int k = 1; k * k <= n; k++)
+		if (k * k == n)
+			return true;
+	return false;
+}
+
+/* N * N comma-separated distances 0..255 (no empty one), at most NK_CMDLINE_DIST_MAX. */
+static bool set_expect_dist(struct nk_cmdline *o, const char *val, size_t len)
+{
+	uint8_t dist[NK_CMDLINE_DIST_MAX];
+	size_t start = 0;
+	int n = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		unsigned int d;
+
+		if (i < len && val[i] != ',')
+			continue;
+		if (n == NK_CMDLINE_DIST_MAX || !parse_dec(val + start, i - start, 0, 255, &d))
+			return false;
+		dist[n++] = (uint8_t)d;
+		start = i + 1;
+	}
+	if (!is_square(n))
+		return false;
+	memcpy(o->expect_dist, dist, (size_t)n);
+	o->nr_expect_dist = n;
+	return true;
+}
+
 static bool set_quiet(struct nk_cmdline *o, const char *val __nk_unused, size_t len __nk_unused)
 {
 	o->quiet = true;
@@ -70,14 +148,21 @@ static bool ignore(struct nk_cmdline *o __nk_unused, const char *val __nk_unused
 	return true;
 }
 
-/* The test= message below says 255. */
+/* The messages below say 255, 1024, 64 and 8. */
 _Static_assert(NK_CMDLINE_TEST_MAX == 256, "update the test= message");
+_Static_assert(NK_CMDLINE_MAX_CPUS == 1024, "update the expect_cpus= message");
+_Static_assert(NK_CMDLINE_MAX_NODES == 64, "update the expect_nodes= message");
+_Static_assert(NK_CMDLINE_DIST_MAX == 8 * 8, "update the expect_dist= message");
 
 static const struct flag flags[] = {
 	{ "loglevel", true, "0..7", set_loglevel },
 	{ "test", true, "<glob>[,<glob>] with no empty glob, at most 255 bytes", set_tests },
 	{ "shell", true, "0 or 1", set_shell },
 	{ "quiet", false, "no value", set_quiet },
+	{ "expect_cpus", true, "a number of CPUs, 1..1024", set_expect_cpus },
+	{ "expect_nodes", true, "a number of NUMA nodes, 1..64", set_expect_nodes },
+	{ "expect_dist", true,
+	  "N*N comma-separated distances 0..255, row-major, for N = 1..8 nodes", set_expect_dist },
 	{ "BOOT_IMAGE", true, "a path", ignore },
 };
 
