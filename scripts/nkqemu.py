@@ -16,6 +16,13 @@ EXIT_PANIC = (0x12 << 1) | 1
 EXIT_SHUTDOWN = (0x00 << 1) | 1
 
 QEMU = os.environ.get("NK_QEMU", "qemu-system-x86_64")
+# Two NUMA nodes of two CPUs and 1 GiB each, 21 apart, for -smp 4 -m 2G (QEMU 7.2 refuses
+# -numa node,mem=, hence the memory backends).
+NUMA2 = ["-object", "memory-backend-ram,id=m0,size=1G",
+         "-object", "memory-backend-ram,id=m1,size=1G",
+         "-numa", "node,nodeid=0,cpus=0-1,memdev=m0",
+         "-numa", "node,nodeid=1,cpus=2-3,memdev=m1",
+         "-numa", "dist,src=0,dst=1,val=21"]
 PROMPT = b"root-shell> "
 KEY_DELAY = 0.002  # seconds between typed bytes
 

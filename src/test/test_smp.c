@@ -3,6 +3,7 @@
  * storm (10k IPIs round-robin over the other CPUs) loses none, vectors allocate and free.
  */
 #include <nautilus/acpi.h>
+#include <nautilus/cmdline.h>
 #include <nautilus/cpu.h>
 #include <nautilus/errno.h>
 #include <nautilus/irq.h>
@@ -17,6 +18,8 @@ NK_TEST(smp, all_online)
 	const struct nk_acpi_info *a = nk_acpi_get_info();
 
 	NK_EXPECT_EQ(nk_cpu_online_count(), nk_cpu_count());
+	if (nk_cmdline.expect_cpus) /* what the runner told QEMU (-smp) */
+		NK_EXPECT_EQ(nk_cpu_online_count(), nk_cmdline.expect_cpus);
 	if (a->has_madt)
 		NK_EXPECT_EQ(nk_cpu_count(), a->madt.nr_enabled_cpus);
 	for (int i = 0; i < nk_cpu_count(); i++) {
