@@ -175,7 +175,9 @@ int nk_acpi_rsdp_check(const void *rsdp, size_t avail);
  * length is at least the fixed part and at most len, and the checksum; an entry shorter than
  * its type needs or running past the table stops the walk. -EINVAL for any of these (out then
  * holds what was parsed before the bad entry), 0 otherwise. Entries beyond the arrays are
- * counted in dropped and reported with a warning.
+ * counted in dropped and reported with a warning. MCFG is the exception for a cut entry: its
+ * allocations are fixed 16-byte records, so trailing bytes short of one are ignored with a
+ * warning and the table is kept (firmware pads it; Linux accepts it too).
  */
 int nk_acpi_parse_madt(const void *table, size_t len, struct nk_acpi_madt *out);
 int nk_acpi_parse_srat(const void *table, size_t len, struct nk_acpi_srat *out);

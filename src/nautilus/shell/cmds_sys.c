@@ -108,6 +108,21 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
+/* The machine the test runner said QEMU was built as (expect_*), when it said so. */
+static void show_expectations(const struct nk_cmdline *c)
+{
+	if (c->expect_cpus)
+		nk_shell_printf("  expect_cpus  %d\n", c->expect_cpus);
+	if (c->expect_nodes)
+		nk_shell_printf("  expect_nodes %d\n", c->expect_nodes);
+	if (!c->nr_expect_dist)
+		return;
+	nk_shell_printf("  expect_dist ");
+	for (int i = 0; i < c->nr_expect_dist; i++)
+		nk_shell_printf(" %u", c->expect_dist[i]);
+	nk_shell_printf("\n");
+}
+
 static int cmd_cmdline(int argc, char **argv __nk_unused)
 {
 	const struct nk_cmdline *c = &nk_cmdline;
@@ -119,6 +134,7 @@ static int cmd_cmdline(int argc, char **argv __nk_unused)
 	nk_shell_printf("  quiet     %s\n", yes_no(c->quiet));
 	nk_shell_printf("  shell     %s\n", yes_no(c->shell));
 	nk_shell_printf("  test      %s\n", c->run_tests ? c->tests : "(none)");
+	show_expectations(c);
 	nk_shell_printf("  rejected  %d flag(s)\n", c->nr_warnings);
 	return 0;
 }
