@@ -8,6 +8,8 @@
 #include <nautilus/types.h>
 
 #define NK_MAX_NODES 16
+/* As a node argument: the node of the calling CPU. */
+#define NK_NUMA_LOCAL (-1)
 
 /* --- topology, filled by the arch code before nk_mm_init (x86: from SRAT/SLIT) --- */
 
@@ -51,9 +53,17 @@ int nk_numa_alloc_order(int node, int order[NK_MAX_NODES]);
  * node j (0 <= self < nr <= NK_MAX_NODES). Pure, so the policy can be tested on any matrix.
  */
 void nk_numa_order_by_distance(int self, int nr, const int *row, int *order);
+/* The node of the calling CPU (the caller keeps the thread on this CPU if it matters). */
+int nk_numa_current_node(void);
 
 /* --- allocation: the node first, then the others by distance; NULL only if all are full --- */
 
+/*
+ * node is a node id (0..nk_numa_node_count()-1) or NK_NUMA_LOCAL. Any other value is a caller's
+ * bug: it is reported (nk_warn, naming the caller) and NULL is returned, never a silent choice
+ * of some other node. A node without memory (CPUs only) simply starts the fallback order.
+ * nk_malloc_node's block is freed with nk_free, nk_page_alloc_node's with nk_page_free.
+ */
 void *nk_malloc_node(size_t size, int node);
 void *nk_page_alloc_node(unsigned order, int node);
 
