@@ -55,6 +55,8 @@ typedef int (*nk_zone_block_fn)(const struct nk_buddy_block *blk, void *arg);
 int nk_zone_with_block(const void *p, nk_zone_block_fn fn, void *arg);
 /* A node's allocation order (itself, then by distance), *nr entries (0 for an unlisted node). */
 const int *nk_zone_node_order(int node, int *nr);
+/* Free pages of all zones as they are (nk_page_free_total drains the kmem caches first). */
+uint64_t nk_zone_free_total(void);
 /* Buddy statistics of one zone (free blocks per order, for meminfo and tests). */
 int nk_zone_stats(int zone, struct nk_buddy_stats *st);
 
@@ -84,6 +86,8 @@ struct nk_kmem_class_info {
 
 int nk_kmem_class_count(void);
 int nk_kmem_class_get_info(int cls, struct nk_kmem_class_info *info);
+/* Objects sitting in per-CPU caches now, all CPUs and classes (0 after nk_kmem_drain_all). */
+uint64_t nk_kmem_cached_count(void);
 /* Bad frees and writes-after-free detected since boot (tests check that one was reported). */
 uint64_t nk_kmem_error_count(void);
 /* Print the size classes and large blocks (part of nk_mm_dump). */
