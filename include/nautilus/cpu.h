@@ -31,7 +31,6 @@ struct nk_cpu {
 	int64_t tsc_skew;	 /* this CPU's TSC minus the boot CPU's, in cycles, at bring-up */
 	uint64_t irqs;		 /* interrupts taken (all vectors) */
 	uint64_t irq_count[256]; /* per vector */
-	void *kmem_cache;	 /* per-CPU allocator cache (mm/kmem.c) */
 	void *stack_top;	 /* bring-up stack */
 	void *ist_stacks;	 /* NMI, #DF, #MC stacks */
 };

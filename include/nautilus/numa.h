@@ -8,6 +8,8 @@
 #include <nautilus/types.h>
 
 #define NK_MAX_NODES 16
+/* As a node argument: the node of the calling CPU. */
+#define NK_NUMA_LOCAL (-1)
 
 /* --- topology, filled by the arch code before nk_mm_init (x86: from SRAT/SLIT) --- */
 
@@ -32,8 +34,36 @@ int nk_numa_distance(int a, int b);
 /* The node of the memory at p, or -1 if p is in no zone. */
 int nk_node_of(const void *p);
 
+/* Memory range i of the firmware's list (0..): 0, or -ENOENT past the last one. */
+int nk_numa_memory_range(int i, uint64_t *base, uint64_t *len, int *node);
+/*
+ * Node of paddr as nk_numa_node_of_paddr gives it, and in *end the first address after paddr
+ * (at most limit) where that answer may change: the end of the run of ranges of one node that
+ * holds paddr, or the start of the next range when no range holds it. Splits RAM into zones.
+ */
+int nk_numa_node_run(uint64_t paddr, uint64_t limit, uint64_t *end);
+/*
+ * The order in which to try the nodes for memory wanted on `node`: the node itself first, then
+ * the others by increasing distance from it, ties by lower id. Fills order[0..n) and returns n
+ * (the node count), or -EINVAL for a bad node.
+ */
+int nk_numa_alloc_order(int node, int order[NK_MAX_NODES]);
+/*
+ * The same ordering over an explicit row of distances: row[j] is the distance from self to
+ * node j (0 <= self < nr <= NK_MAX_NODES). Pure, so the policy can be tested on any matrix.
+ */
+void nk_numa_order_by_distance(int self, int nr, const int *row, int *order);
+/* The node of the calling CPU (the caller keeps the thread on this CPU if it matters). */
+int nk_numa_current_node(void);
+
 /* --- allocation: the node first, then the others by distance; NULL only if all are full --- */
 
+/*
+ * node is a node id (0..nk_numa_node_count()-1) or NK_NUMA_LOCAL. Any other value is a caller's
+ * bug: it is reported (nk_warn, naming the caller) and NULL is returned, never a silent choice
+ * of some other node. A node without memory (CPUs only) simply starts the fallback order.
+ * nk_malloc_node's block is freed with nk_free, nk_page_alloc_node's with nk_page_free.
+ */
 void *nk_malloc_node(size_t size, int node);
 void *nk_page_alloc_node(unsigned order, int node);
 

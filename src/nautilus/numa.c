@@ -45,16 +45,28 @@ static int node_for(uint32_t domain, bool add)
 	return nr_nodes++;
 }
 
+static bool overlaps_range(uint64_t base, uint64_t len)
+{
+	for (int i = 0; i < nr_ranges; i++)
+		if (base < ranges[i].base + ranges[i].len && ranges[i].base < base + len)
+			return true;
+	return false;
+}
+
+/* Overlapping ranges are refused (-EEXIST): an address must have exactly one node. */
 int nk_numa_add_memory(uint64_t base, uint64_t len, uint32_t domain)
 {
-	int node = node_for(domain, true);
+	int node;
 
-	if (node < 0)
-		return node;
 	if (!len || base + len < base)
 		return -EINVAL;
+	if (overlaps_range(base, len))
+		return -EEXIST;
 	if (nr_ranges == MAX_RANGES)
 		return -ENOSPC;
+	node = node_for(domain, true);
+	if (node < 0)
+		return node;
 	ranges[nr_ranges].base = base;
 	ranges[nr_ranges].len = len;
 	ranges[nr_ranges++].node = node;
@@ -63,12 +75,13 @@ int nk_numa_add_memory(uint64_t base, uint64_t len, uint32_t domain)
 
 int nk_numa_add_cpu(uint32_t apic_id, uint32_t domain)
 {
-	int node = node_for(domain, true);
+	int node;
 
-	if (node < 0)
-		return node;
 	if (nr_cpus == MAX_CPUS)
 		return -ENOSPC;
+	node = node_for(domain, true);
+	if (node < 0)
+		return node;
 	cpus[nr_cpus].apic_id = apic_id;
 	cpus[nr_cpus++].node = node;
 	return 0;
@@ -119,4 +132,79 @@ int nk_numa_distance(int a, int b)
 	if (dist[a][b])
 		return dist[a][b];
 	return a == b ? LOCAL_DISTANCE : REMOTE_DISTANCE;
+}
+
+int nk_numa_memory_range(int i, uint64_t *base, uint64_t *len, int *node)
+{
+	if (i < 0 || i >= nr_ranges)
+		return -ENOENT;
+	*base = ranges[i].base;
+	*len = ranges[i].len;
+	*node = ranges[i].node;
+	return 0;
+}
+
+/* The first range boundary (a start or an end) above paddr, or limit if none is lower. */
+static uint64_t next_boundary(uint64_t paddr, uint64_t limit)
+{
+	uint64_t b = limit;
+
+	for (int i = 0; i < nr_ranges; i++) {
+		uint64_t start = ranges[i].base, end = ranges[i].base + ranges[i].len;
+
+		if (start > paddr && start < b)
+			b = start;
+		if (end > paddr && end < b)
+			b = end;
+	}
+	return b;
+}
+
+/* Boundaries between ranges of the same node are crossed, so a node's run is one piece. */
+int nk_numa_node_run(uint64_t paddr, uint64_t limit, uint64_t *end)
+{
+	int node = nk_numa_node_of_paddr(paddr);
+	uint64_t e = paddr;
+
+	do
+		e = next_boundary(e, limit);
+	while (e < limit && nk_numa_node_of_paddr(e) == node);
+	*end = e;
+	return node;
+}
+
+/*
+ * 0 <= self < nr <= NK_MAX_NODES. Self is put first whatever its distance (a SLIT may call a
+ * remote node as near as the local one); the others are inserted in id order, each after every
+ * node that is no farther, so equal distances keep the lower id first.
+ */
+void nk_numa_order_by_distance(int self, int nr, const int *row, int *order)
+{
+	int n = 0;
+
+	order[n++] = self;
+	for (int j = 0; j < nr; j++) {
+		int k = n;
+
+		if (j == self)
+			continue;
+		while (k > 1 && row[order[k - 1]] > row[j]) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = j;
+		n++;
+	}
+}
+
+int nk_numa_alloc_order(int node, int order[NK_MAX_NODES])
+{
+	int n = nk_numa_node_count(), row[NK_MAX_NODES];
+
+	if (node < 0 || node >= n)
+		return -EINVAL;
+	for (int j = 0; j < n; j++)
+		row[j] = nk_numa_distance(node, j);
+	nk_numa_order_by_distance(node, n, row, order);
+	return n;
 }

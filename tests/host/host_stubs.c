@@ -94,3 +94,13 @@ void nk_arch_irq_restore(unsigned long flags)
 {
 	(void)flags;
 }
+
+/* The "calling CPU" of the allocators (src/nautilus/mm/cpu.c in the kernel); tests switch it. */
+int nk_host_cpu_id;
+int nk_host_cpu_node;
+
+int nk_mm_this_cpu(int *node)
+{
+	*node = nk_host_cpu_node;
+	return nk_host_cpu_id;
+}

@@ -97,8 +97,8 @@ static bool kick(struct nk_cpu *c)
 
 static int alloc_stacks(struct nk_cpu *c)
 {
-	void *stack = nk_page_alloc(AP_STACK_ORDER, -1);
-	void *ist = nk_page_alloc(IST_ORDER, -1);
+	void *stack = nk_page_alloc_node(AP_STACK_ORDER, c->node);
+	void *ist = nk_page_alloc_node(IST_ORDER, c->node);
 
 	if (!stack || !ist) {
 		nk_page_free(stack);

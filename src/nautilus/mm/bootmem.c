@@ -4,6 +4,7 @@
  */
 #include <nautilus/boot_info.h>
 #include <nautilus/errno.h>
+#include <nautilus/numa.h>
 #include <nautilus/panic.h>
 #include <nautilus/printk.h>
 #include <nautilus/spinlock.h>
@@ -212,15 +213,17 @@ out:
 	return ret;
 }
 
+/* size bytes aligned to align, wanted within [lo, hi); addr is the answer. */
 struct fit {
-	uint64_t size, align, addr;
+	uint64_t size, align, lo, hi, addr;
 };
 
 static int find_fit(uint64_t base, uint64_t end, int region __nk_unused, void *arg)
 {
 	struct fit *f = arg;
-	uint64_t a = NK_ALIGN_UP(base, f->align);
+	uint64_t a = NK_ALIGN_UP(NK_MAX(base, f->lo), f->align);
 
+	end = NK_MIN(end, f->hi);
 	if (a < base || a >= end || end - a < f->size)
 		return 0;
 	f->addr = a;
@@ -269,7 +272,7 @@ static void __nk_noreturn alloc_failed(size_t size, size_t align, const char *wh
  */
 void *nk_bootmem_alloc(size_t size, size_t align)
 {
-	struct fit f = { .size = size ? size : 1, .align = NK_MAX(align, 8) };
+	struct fit f = { .size = size ? size : 1, .align = NK_MAX(align, 8), .hi = UINT64_MAX };
 	const char *why = "alignment is not a power of two";
 	unsigned long flags;
 
@@ -297,15 +300,101 @@ bool nk_mm_range_is_ram(uint64_t addr, uint64_t len)
 	return false;
 }
 
-/* Extent of the free pages of each RAM region: the span of its zone. */
-static struct bm_range spans[BM_MAX_RANGES];
-
-static int note_span(uint64_t base, uint64_t end, int region, void *arg __nk_unused)
+/*
+ * Zones: each RAM region is cut where the NUMA node changes (nk_numa_node_run, at page
+ * boundaries), and each piece with free pages becomes a zone of its node, spanning its free
+ * pages. Memory that no SRAT range lists belongs to node 0. Handing the free pages out uses the
+ * same cuts, so every free range lands in exactly one zone.
+ */
+static int piece_node(uint64_t pos, uint64_t limit, uint64_t *end)
 {
-	if (!spans[region].end)
-		spans[region].base = base;
-	spans[region].end = end;
+	int node = nk_numa_node_run(pos, limit, end);
+
+	*end = NK_MIN(NK_ALIGN_UP(*end, NK_PAGE_SIZE), limit);
+	return node < 0 ? 0 : node;
+}
+
+/* The free pages of [lo, hi): base of the first, end of the last (0, 0 if none). */
+struct span {
+	uint64_t lo, hi, base, end;
+};
+
+static int note_span(uint64_t base, uint64_t end, int region __nk_unused, void *arg)
+{
+	struct span *s = arg;
+
+	base = NK_MAX(base, s->lo);
+	end = NK_MIN(end, s->hi);
+	if (base >= end)
+		return 0;
+	if (!s->end)
+		s->base = base;
+	s->end = end;
 	return 0;
+}
+
+/* Page metadata near the pages it describes: on their node if it fits, else anywhere. */
+static uint8_t *zone_meta(uint64_t npages, const struct span *s)
+{
+	struct fit f = { .size = npages, .align = 8, .lo = s->base, .hi = s->end };
+	unsigned long flags = nk_spin_lock_irqsave(&bm_lock);
+	const char *why = alloc_locked(&f);
+
+	nk_spin_unlock_irqrestore(&bm_lock, flags);
+	if (why)
+		return nk_bootmem_alloc(npages, 8);
+	memset((void *)(uintptr_t)f.addr, 0, npages);
+	return (uint8_t *)(uintptr_t)f.addr;
+}
+
+/* A zone of node for the free pages of [lo, hi), if there are any: 1 if made, else 0. */
+static int make_zone(uint64_t lo, uint64_t hi, int node)
+{
+	struct span s = { lo, hi, 0, 0 };
+	uint64_t npages;
+	int id;
+
+	for_each_free(NK_PAGE_SIZE, note_span, &s);
+	npages = (s.end - s.base) >> NK_PAGE_SHIFT;
+	if (!npages)
+		return 0;
+	id = nk_zone_add(s.base, npages, node, zone_meta(npages, &s));
+	if (id < 0) {
+		nk_err("no zone for [0x%llx, 0x%llx) (error %d); its memory is not used",
+		       (unsigned long long)s.base, (unsigned long long)s.end, id);
+		return 0;
+	}
+	return 1;
+}
+
+/* The firmware listed NUMA memory ranges (else node 0 is all memory, and silently so). */
+static bool have_numa_ranges(void)
+{
+	uint64_t base, len;
+	int node;
+
+	return !nk_numa_memory_range(0, &base, &len, &node);
+}
+
+static int create_zones(void)
+{
+	bool srat = have_numa_ranges();
+	int zones = 0;
+
+	for (int i = 0; i < nr_ram; i++) {
+		uint64_t pos = NK_ALIGN_UP(ram[i].base, NK_PAGE_SIZE), end;
+		uint64_t limit = NK_ALIGN_DOWN(ram[i].end, NK_PAGE_SIZE);
+
+		for (; pos < limit; pos = end) {
+			int node = piece_node(pos, limit, &end);
+
+			if (srat && nk_numa_node_of_paddr(pos) < 0)
+				nk_warn("RAM [0x%llx, 0x%llx) is in no SRAT range: node 0 takes it",
+					(unsigned long long)pos, (unsigned long long)end);
+			zones += make_zone(pos, end, node);
+		}
+	}
+	return zones;
 }
 
 struct handoff {
@@ -315,37 +404,18 @@ struct handoff {
 static int hand_out(uint64_t base, uint64_t end, int region __nk_unused, void *arg)
 {
 	struct handoff *h = arg;
-	uint64_t npages = (end - base) >> NK_PAGE_SHIFT;
 
-	if (nk_zone_add_free(base, npages))
-		h->lost_pages += npages;
-	else
-		h->pages += npages;
-	return 0;
-}
+	for (uint64_t pos = base, e; pos < end; pos = e) {
+		uint64_t npages;
 
-/* One zone per RAM region that has free pages, with metadata from the boot allocator. */
-static int create_zones(void)
-{
-	int zones = 0;
-
-	for_each_free(NK_PAGE_SIZE, note_span, NULL);
-	for (int i = 0; i < nr_ram; i++) {
-		uint64_t npages = (spans[i].end - spans[i].base) >> NK_PAGE_SHIFT;
-		int id;
-
-		if (!npages)
-			continue;
-		id = nk_zone_add(spans[i].base, npages, 0, nk_bootmem_alloc(npages, 8));
-		if (id < 0) {
-			nk_err("no zone for [0x%llx, 0x%llx) (error %d); its memory is not used",
-			       (unsigned long long)spans[i].base, (unsigned long long)spans[i].end,
-			       id);
-			continue;
-		}
-		zones++;
+		piece_node(pos, end, &e);
+		npages = (e - pos) >> NK_PAGE_SHIFT;
+		if (nk_zone_add_free(pos, npages))
+			h->lost_pages += npages;
+		else
+			h->pages += npages;
 	}
-	return zones;
+	return 0;
 }
 
 int nk_mm_init(void)
@@ -369,7 +439,8 @@ int nk_mm_init(void)
 		nk_err("no free memory for the page allocator");
 		return -ENOMEM;
 	}
-	nk_info("%d zone%s, %llu MiB free in %llu pages", zones, zones == 1 ? "" : "s",
+	nk_info("%d zone%s on %d node%s, %llu MiB free in %llu pages", zones, zones == 1 ? "" : "s",
+		nk_numa_node_count(), nk_numa_node_count() == 1 ? "" : "s",
 		(unsigned long long)(h.pages >> (20 - NK_PAGE_SHIFT)), (unsigned long long)h.pages);
 	return 0;
 }

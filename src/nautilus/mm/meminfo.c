@@ -1,4 +1,4 @@
-/* nk_mm_dump and the meminfo shell command: zones, kmem size classes, boot reservations. */
+/* Memory statistics: the free-page total, nk_mm_dump and the meminfo shell command. */
 #include <nautilus/errno.h>
 #include <nautilus/printk.h>
 #include <nautilus/shell.h>
@@ -20,6 +20,12 @@ static void dump_zone(int id)
 		if (st.nr_free[k])
 			nk_printf(" %d:%llu", k, (unsigned long long)st.nr_free[k]);
 	nk_printf("\n");
+}
+
+uint64_t nk_page_free_total(void)
+{
+	nk_kmem_drain_all();
+	return nk_zone_free_total();
 }
 
 void nk_mm_dump(void)
