@@ -16,6 +16,13 @@ EXIT_PANIC = (0x12 << 1) | 1
 EXIT_SHUTDOWN = (0x00 << 1) | 1
 
 QEMU = os.environ.get("NK_QEMU", "qemu-system-x86_64")
+# QEMU 10 from bookworm-backports, unpacked by scripts/fetch-qemu (with its firmware): needed for
+# several CPUs under icount, which QEMU 7.2 live-locks (DESIGN.md).
+QEMU10 = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                      "build/third_party/qemu10/qemu-system-x86_64")
+# One guest instruction per TSC tick (shift=0), and no real time passing while every vCPU
+# sleeps (sleep=off): a TSC delta is an instruction count, the same from run to run.
+ICOUNT = ["-icount", "shift=0,sleep=off"]
 # Two NUMA nodes of two CPUs and 1 GiB each, 21 apart, for -smp 4 -m 2G (QEMU 7.2 refuses
 # -numa node,mem=, hence the memory backends).
 NUMA2 = ["-object", "memory-backend-ram,id=m0,size=1G",
@@ -32,15 +39,19 @@ def accel():
     return ["-accel", "kvm", "-cpu", "host"] if os.environ.get("NK_KVM") == "1" else ["-accel", "tcg"]
 
 
-def qemu_args(image, boot="kernel", append="", mem="256M", smp=1, extra=(), exit_device=True):
+def qemu_args(image, boot="kernel", append="", mem="256M", smp=1, extra=(), exit_device=True,
+              icount=False, qemu=None):
     """Arguments to boot image: boot="kernel" (PVH, -kernel) or "iso" (GRUB from -cdrom).
 
     The serial line is on stdio, the debug-exit device lets the kernel choose QEMU's status
     (without it, exit_device=False, the kernel's own power-off and reset paths are used),
     and -no-reboot turns a triple fault into QEMU exit status 0 (distinct from every kernel code).
+    icount=True adds ICOUNT; qemu names another QEMU than QEMU (e.g. QEMU10).
     """
-    args = [QEMU, *accel(), "-m", mem, "-smp", str(smp), "-display", "none",
+    args = [qemu or QEMU, *accel(), "-m", mem, "-smp", str(smp), "-display", "none",
             "-serial", "stdio", "-monitor", "none", "-no-reboot"]
+    if icount:
+        args += ICOUNT
     if exit_device:
         args += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if boot == "kernel":
