@@ -53,7 +53,7 @@ kconf_env = cd $(cfgdir) && srctree=$(CURDIR) KCONFIG_CONFIG=.config \
 kconf = mkdir -p $(cfgdir)/include/config $(cfgdir)/include/generated && $(kconf_env) kconfig-conf
 
 .PHONY: all deps defconfig %_defconfig menuconfig oldconfig olddefconfig savedefconfig \
-	isoimage run qemu check hostcheck format clean distclean help boot-time FORCE
+	isoimage run qemu check hostcheck format clean distclean help boot-time bench FORCE
 
 ##### configuration
 
@@ -152,6 +152,11 @@ hostcheck:
 boot-time: deps
 	$(Q)$(PYTHON) scripts/boot-time
 
+# Microbenchmarks of the kernel and of a Linux guest in QEMU 10 under -icount, side by side
+# (fetches QEMU 10 and the guest into build/third_party/ first). BENCH_ARGS="--runs 2" ...
+bench: deps
+	$(Q)$(PYTHON) scripts/bench $(BENCH_ARGS)
+
 ##### maintenance
 
 format:
@@ -180,6 +185,7 @@ help:
 	@echo '  check              host unit tests + in-kernel tests (-kernel and ISO) + shell session'
 	@echo '  hostcheck          host unit tests only (cmocka, ASan/UBSan)'
 	@echo '  boot-time          measure boot-to-prompt time of the ISO and -kernel boots'
+	@echo '  bench              microbenchmarks, kernel vs Linux guest, QEMU 10 -icount (BENCH_ARGS=...)'
 	@echo '  format             clang-format every C file'
 	@echo '  clean, distclean   remove what was built (distclean: also the configuration)'
 	@echo 'Variables: V=1 full commands, O=<dir> build directory, NK_KVM=1 use KVM, QEMU_FLAGS=...'
