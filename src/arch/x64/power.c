@@ -89,10 +89,10 @@ static void __nk_noreturn soft_off(void)
 }
 
 /*
- * QEMU 7.2's device exits on the write; from QEMU 9.1 on it only requests a shutdown with that
- * status, acted on later by the main loop, and a second write replaces the status. So wait for
- * QEMU, and fall back to a power-off that does not write the device again (its 0 would turn a
- * test verdict into status 1).
+ * QEMU 7.2's device exits on the write; QEMU 10's (changed upstream in 2024) only requests a
+ * shutdown with that status, acted on later by the main loop, and a second write replaces the
+ * status. So wait for QEMU, and fall back to a power-off that does not write the device again
+ * (its 0 would turn a test verdict into status 1).
  */
 void nk_arch_debug_exit(int code)
 {
