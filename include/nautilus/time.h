@@ -1,4 +1,7 @@
-/* Time since boot from the TSC (rate from CPUID, or measured against the PIT, then the HPET). */
+/*
+ * Time since boot from the TSC, and what the machine's clocks are: the TSC's rate and source,
+ * the one-shot timer behind nk_arch_timer_oneshot.
+ */
 #ifndef NK_NAUTILUS_TIME_H
 #define NK_NAUTILUS_TIME_H
 
@@ -14,5 +17,15 @@ uint64_t nk_tsc_khz(void);
 
 /* Busy-wait at least ns nanoseconds (TSC-timed; fine for microseconds to a few seconds). */
 void nk_delay(uint64_t ns);
+
+struct nk_time_info {
+	uint64_t tsc_khz;
+	const char *tsc_source; /* "CPUID 0x15", "CPUID 0x16", "HPET" or "PIT" */
+	bool tsc_invariant;	/* constant rate in every P-, C- and T-state */
+	uint64_t timer_khz;	/* one-shot timer's count rate (0: not calibrated) */
+	uint64_t timer_max_ns;	/* longest one-shot interval; longer ones are -ERANGE */
+	bool timer_deadline;	/* TSC-deadline mode (else the APIC timer's one-shot count) */
+};
+void nk_time_get_info(struct nk_time_info *out);
 
 #endif

@@ -223,6 +223,13 @@ void nk_tsc_report(void)
 			(unsigned long long)tsc.pit_khz % 1000);
 }
 
+static void tsc_get_info(struct nk_time_info *out)
+{
+	out->tsc_khz = tsc.khz;
+	out->tsc_source = tsc.source;
+	out->tsc_invariant = tsc.invariant;
+}
+
 uint64_t nk_tsc_khz(void)
 {
 	return tsc.khz;
@@ -259,4 +266,10 @@ void nk_delay(uint64_t ns)
 
 	while (rdtsc() - start < cycles)
 		cpu_relax();
+}
+
+void nk_time_get_info(struct nk_time_info *out)
+{
+	tsc_get_info(out);
+	nk_apic_timer_get_info(out);
 }

@@ -16,6 +16,8 @@
 void nk_tsc_refine(void);
 /* Log the TSC's rate, where it came from and whether it is invariant. */
 void nk_tsc_report(void);
+/* The APIC timer part of struct nk_time_info (apic_timer.c). */
+void nk_apic_timer_get_info(struct nk_time_info *out);
 
 /* ns of TSC time as cycles, rounded up; cycles as ns, rounded down. Both saturate at 2^64-1. */
 uint64_t nk_tsc_ns_to_cycles(uint64_t ns);
