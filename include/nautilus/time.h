@@ -1,6 +1,6 @@
 /*
  * Time since boot from the TSC, and what the machine's clocks are: the TSC's rate and source,
- * the one-shot timer behind nk_arch_timer_oneshot.
+ * the one-shot timer behind nk_arch_timer_oneshot, the TSC skew of each CPU measured at bring-up.
  */
 #ifndef NK_NAUTILUS_TIME_H
 #define NK_NAUTILUS_TIME_H
@@ -9,7 +9,8 @@
 
 /*
  * Nanoseconds since the TSC was first read at boot; monotonic on each CPU. 0 until the TSC is
- * calibrated (nk_arch_time_init): log lines printed before that carry [0.000000].
+ * calibrated (nk_arch_time_init): log lines printed before that carry [0.000000]. On different
+ * CPUs the values agree within the skew reported at bring-up (nk_tsc_skew_bound).
  */
 uint64_t nk_time_ns(void);
 /* TSC frequency in kHz, 0 before calibration. */
@@ -27,5 +28,13 @@ struct nk_time_info {
 	bool timer_deadline;	/* TSC-deadline mode (else the APIC timer's one-shot count) */
 };
 void nk_time_get_info(struct nk_time_info *out);
+
+/*
+ * The error bound, in cycles, of cpu's TSC skew (struct nk_cpu.tsc_skew) measured at bring-up:
+ * the true skew is within tsc_skew +- *bound. -ENOENT if nothing was measured (the boot CPU, a
+ * CPU that did not start), -ETIMEDOUT if the exchange timed out, -EIO if the readings contradict
+ * each other (the TSCs do not tick at one rate).
+ */
+int nk_tsc_skew_bound(int cpu, uint64_t *bound);
 
 #endif

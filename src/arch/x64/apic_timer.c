@@ -204,13 +204,3 @@ void nk_apic_timer_get_info(struct nk_time_info *out)
 	out->timer_max_ns = max_ns();
 	out->timer_deadline = deadline_mode;
 }
-
-void nk_tsc_sync_bsp(struct nk_cpu *ap)
-{
-	(void)ap;
-}
-
-void nk_tsc_sync_ap(struct nk_cpu *self)
-{
-	(void)self;
-}

@@ -1,6 +1,6 @@
 /*
- * Time on x86-64, private to src/arch/x64: what tsc.c and apic_timer.c tell each other.
- * The public side is include/nautilus/time.h and nk_arch_timer_* in nautilus/arch.h.
+ * Time on x86-64, private to src/arch/x64: what tsc.c, tsc_sync.c and apic_timer.c tell each
+ * other. The public side is include/nautilus/time.h and nk_arch_timer_* in nautilus/arch.h.
  */
 #ifndef NK_ARCH_X64_TSC_H
 #define NK_ARCH_X64_TSC_H
