@@ -26,9 +26,11 @@ void nk_arch_poweroff(void) __nk_noreturn;
 void nk_arch_reboot(void) __nk_noreturn;
 
 /*
- * This CPU's one-shot timer: fire once after ns nanoseconds (TSC-deadline mode when the CPU has
- * it, else the APIC timer's one-shot mode); 0 disarms. The handler set for this CPU runs in
- * interrupt context. Returns 0 or -errno (-ERANGE: longer than the timer can count).
+ * This CPU's one-shot timer: fire once after ns nanoseconds, never before (TSC-deadline mode
+ * when the CPU has it, else the APIC timer's one-shot mode); 0 disarms (an interrupt already
+ * pending is not taken back). Arming again replaces a pending shot. Returns 0, -ERANGE (longer
+ * than the timer can count; an armed shot is left alone) or -ENODEV (no calibrated timer).
+ * Handlers are per CPU and run in interrupt context on that CPU.
  */
 int nk_arch_timer_oneshot(uint64_t ns);
 void nk_arch_timer_set_handler(void (*fn)(void *arg), void *arg);

@@ -66,9 +66,9 @@ static void run_user_interface(void)
 
 void nk_main(struct nk_boot_info *bi)
 {
-	setup_cmdline(bi->cmdline); /* loglevel=, quiet, test=, shell= */
-	nk_arch_early_init();	    /* GDT, TSS, IDT: exceptions reported */
 	nk_arch_time_init();	    /* TSC frequency: log timestamps */
+	setup_cmdline(bi->cmdline); /* loglevel=, quiet, test=, shell= */
+	nk_arch_early_init();	    /* GDT, TSS, IDT, GS: exceptions reported */
 	print_banner(bi);	    /* version, loader, memory map */
 	nk_arch_mem_init();	    /* identity map of RAM, page 0 unmapped */
 	nk_arch_firmware_init();    /* ACPI tables: CPUs, IOAPICs, NUMA nodes */

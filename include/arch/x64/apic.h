@@ -68,9 +68,9 @@ void nk_lapic_send_ipi(uint32_t apic_id, uint32_t icr_lo);
 
 /*
  * APIC timer (src/arch/x64/apic_timer.c). nk_apic_timer_init calibrates on the boot CPU;
- * nk_apic_timer_percpu_init programs each CPU's LVT. The TSC sync pair is run by smp.c during
- * an AP's bring-up: the boot CPU in nk_tsc_sync_bsp, the AP in nk_tsc_sync_ap; the AP's skew
- * lands in its struct nk_cpu.
+ * nk_apic_timer_percpu_init programs each CPU's LVT. The TSC sync pair (src/arch/x64/tsc_sync.c)
+ * is run by smp.c during an AP's bring-up: the boot CPU in nk_tsc_sync_bsp, the AP in
+ * nk_tsc_sync_ap; the AP's skew lands in its struct nk_cpu.
  */
 void nk_apic_timer_init(void);
 void nk_apic_timer_percpu_init(void);
