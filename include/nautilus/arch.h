@@ -50,7 +50,8 @@ void nk_arch_panic_report(int lvl);
 
 /*
  * Run fn(arg) and catch a CPU exception it raises (test-only recovery): returns 0 if fn
- * returned normally, 1 if it faulted, with what happened in *info. Not reentrant.
+ * returned normally, 1 if it faulted, with what happened in *info. One catcher per CPU, so
+ * CPUs may catch at the same time; not reentrant on one CPU, and the caller stays on its CPU.
  */
 struct nk_trap_info {
 	int vector;

@@ -1,13 +1,14 @@
 /*
  * CPU exceptions: report the exception by name with its error code, CR2 for page faults, every
  * register, RIP as symbol+offset and a backtrace, then panic. A test can arm a one-shot
- * recovery (nk_arch_trap_catch) to check that a fault is caught and reported and go on.
+ * recovery per CPU (nk_arch_trap_catch) to check that a fault is caught and reported and go on.
  */
 #include <arch/x64/arch.h>
 #include <arch/x64/cpu.h>
 #include <arch/x64/regs.h>
 #include <arch/x64/setjmp.h>
 #include <nautilus/arch.h>
+#include <nautilus/cpu.h>
 #include <nautilus/panic.h>
 #include <nautilus/printk.h>
 #include <nautilus/symbols.h>
@@ -49,21 +50,29 @@ static const char *const names[32] = {
 	"reserved 31",
 };
 
-static struct {
+/* Per CPU: a catch on one CPU (a test's probe run by a cross-call) leaves the others' alone. */
+static struct catcher {
 	bool armed;
 	struct nk_jmpbuf jb;
 	struct nk_trap_info info;
-} catcher;
+} catchers[NK_MAX_CPUS];
+
+static struct catcher *this_catcher(void)
+{
+	return &catchers[nk_cpu_id()];
+}
 
 int nk_arch_trap_catch(void (*fn)(void *), void *arg, struct nk_trap_info *info)
 {
-	if (nk_setjmp(&catcher.jb)) {
-		*info = catcher.info;
+	struct catcher *c = this_catcher();
+
+	if (nk_setjmp(&c->jb)) {
+		*info = c->info;
 		return 1;
 	}
-	catcher.armed = true;
+	c->armed = true;
 	fn(arg);
-	catcher.armed = false;
+	c->armed = false;
 	return 0;
 }
 
@@ -86,6 +95,7 @@ static void report(int lvl, struct nk_regs *r, uint64_t cr2)
 
 void nk_trap(struct nk_regs *r)
 {
+	struct catcher *c;
 	uint64_t cr2;
 
 	if (r->vector >= 32) {
@@ -95,11 +105,12 @@ void nk_trap(struct nk_regs *r)
 	if (r->vector == 2 && nk_panic_in_progress())
 		nk_arch_halt_forever(); /* another CPU panicked and stopped this one */
 	cr2 = r->vector == 14 ? read_cr2() : 0;
-	if (catcher.armed && r->vector != 2 && r->vector != 8 && r->vector != 18) {
-		catcher.armed = false;
-		catcher.info = (struct nk_trap_info){ r->vector, r->error_code, r->rip, cr2 };
+	c = this_catcher();
+	if (c->armed && r->vector != 2 && r->vector != 8 && r->vector != 18) {
+		c->armed = false;
+		c->info = (struct nk_trap_info){ r->vector, r->error_code, r->rip, cr2 };
 		report(NK_LOG_INFO, r, cr2);
-		nk_longjmp(&catcher.jb, 1);
+		nk_longjmp(&c->jb, 1);
 	}
 	report(NK_LOG_EMERG, r, cr2);
 	panic("unhandled exception %llu (%s)", (unsigned long long)r->vector,
