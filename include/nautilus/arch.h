@@ -76,14 +76,22 @@ void nk_arch_panic_report(int lvl);
  * Run fn(arg) and catch a CPU exception it raises (test-only recovery): returns 0 if fn
  * returned normally, 1 if it faulted, with what happened in *info. One catcher per CPU, so
  * CPUs may catch at the same time; not reentrant on one CPU, and the caller stays on its CPU.
+ * NMIs and machine checks are never caught; a double fault only when CR2 lies in a guard page
+ * (a stack overflow: the page fault could not push its frame onto the guard page).
  */
 struct nk_trap_info {
 	int vector;
 	uint64_t error_code;
 	uint64_t rip;
 	uint64_t cr2;
+	bool guard; /* CR2 lies in a guard page: reported as a stack overflow */
 };
 int nk_arch_trap_catch(void (*fn)(void *), void *arg, struct nk_trap_info *info);
+/*
+ * Who ran into a guard page, for the fault report and the panic (the scheduler: the current
+ * thread's name). Called in the fault handler; may return NULL. NULL: no name.
+ */
+void nk_arch_trap_set_guard_namer(const char *(*name)(void));
 
 /* Exit codes the kernel passes to nk_arch_debug_exit; QEMU exits with (code << 1) | 1. */
 #define NK_EXIT_PASS	 0x10 /* QEMU status 33 */
