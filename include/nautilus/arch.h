@@ -42,8 +42,32 @@ void nk_arch_stop_other_cpus(void);
 unsigned long nk_arch_irq_save(void);
 void nk_arch_irq_restore(unsigned long flags);
 
-/* [addr, addr+len) is mapped in the kernel's page tables (page 0 is not). */
+/*
+ * [addr, addr+len) is mapped in the kernel's page tables (page 0 is not, nor a guard page).
+ * One load more than a bounds check while no page is guarded; else a walk of the range's tables.
+ */
 bool nk_arch_range_is_mapped(uint64_t addr, uint64_t len);
+
+/*
+ * Guard pages (a stack's lowest page): nk_arch_page_guard makes the 4 KiB page at `page` not
+ * present, splitting the 1 GiB / 2 MiB page that maps it, and returns once every online CPU has
+ * flushed its TLB, so any access from then on faults; the page's contents are kept.
+ * nk_arch_page_unguard maps it again (present, writable). `page`: page-aligned usable RAM the
+ * caller owns, not page 0 nor the kernel image. Both may run on several CPUs at once and with
+ * interrupts off, but guarding waits for the other CPUs: never while holding a lock that another
+ * CPU may spin on with interrupts off.
+ * 0, or -EINVAL (a bad page; unguard: the page is not guarded), -EEXIST (already guarded),
+ * -ENOMEM (no page for a new page table), -ETIMEDOUT (a CPU did not flush within
+ * NK_XCALL_TIMEOUT_MS, reported: the page is guarded, that CPU may reach it until it answers).
+ */
+int nk_arch_page_guard(void *page);
+int nk_arch_page_unguard(void *page);
+/* addr lies in a guarded page. Lock-free, so fault handlers may ask; one load if none is. */
+bool nk_arch_page_is_guarded(const void *addr);
+/* The size of the page mapping addr (4 KiB, 2 MiB or 1 GiB); 0 if it is not mapped. */
+uint64_t nk_arch_page_size(const void *addr);
+/* Page-table pages that splits took from the page allocator since boot; they are never freed. */
+uint64_t nk_arch_page_table_pages(void);
 
 /* Frame-pointer backtrace of the caller, symbolized, on the console at level lvl. */
 void nk_arch_backtrace(int lvl);
@@ -52,15 +76,24 @@ void nk_arch_panic_report(int lvl);
 
 /*
  * Run fn(arg) and catch a CPU exception it raises (test-only recovery): returns 0 if fn
- * returned normally, 1 if it faulted, with what happened in *info. Not reentrant.
+ * returned normally, 1 if it faulted, with what happened in *info. One catcher per CPU, so
+ * CPUs may catch at the same time; not reentrant on one CPU, and the caller stays on its CPU.
+ * NMIs and machine checks are never caught; a double fault only when CR2 lies in a guard page
+ * (a stack overflow: the page fault could not push its frame onto the guard page).
  */
 struct nk_trap_info {
 	int vector;
 	uint64_t error_code;
 	uint64_t rip;
 	uint64_t cr2;
+	bool guard; /* CR2 lies in a guard page: reported as a stack overflow */
 };
 int nk_arch_trap_catch(void (*fn)(void *), void *arg, struct nk_trap_info *info);
+/*
+ * Who ran into a guard page, for the fault report and the panic (the scheduler: the current
+ * thread's name). Called in the fault handler; may return NULL. NULL: no name.
+ */
+void nk_arch_trap_set_guard_namer(const char *(*name)(void));
 
 /* Exit codes the kernel passes to nk_arch_debug_exit; QEMU exits with (code << 1) | 1. */
 #define NK_EXIT_PASS	 0x10 /* QEMU status 33 */

@@ -51,7 +51,10 @@ void nk_ipi_self(int vector);
  */
 #define NK_XCALL_TIMEOUT_MS 1000
 int nk_xcall(int cpu, void (*fn)(void *arg), void *arg, bool wait);
-/* On every online CPU, this one included; the number of CPUs that did not answer, 0 if all did. */
+/*
+ * On every online CPU, this one included: the number of CPUs that did not run it (not queued,
+ * or, when waiting, not answered in time), 0 if all did.
+ */
 int nk_xcall_all(void (*fn)(void *arg), void *arg, bool wait);
 
 #endif

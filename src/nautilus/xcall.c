@@ -160,12 +160,18 @@ int nk_xcall_all(void (*fn)(void *arg), void *arg, bool wait)
 	int self = nk_cpu_id(), n = nk_cpu_count(), missing = 0, err;
 	uint64_t end;
 
-	for (int i = 0; i < n; i++)
-		if (i != self)
-			calls[i] = post(i, fn, arg, wait, &err);
+	for (int i = 0; i < n; i++) {
+		if (i == self)
+			continue;
+		calls[i] = post(i, fn, arg, wait, &err);
+		if (!calls[i] && err != -ENODEV) { /* an online CPU that will not run it */
+			nk_err("cross-call to cpu %d not queued: %s", i, nk_strerror(err));
+			missing++;
+		}
+	}
 	run_here(fn, arg);
 	if (!wait)
-		return 0;
+		return missing;
 	end = deadline();
 	for (int i = 0; i < n; i++)
 		if (calls[i] && await(calls[i], i, end))

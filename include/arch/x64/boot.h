@@ -24,6 +24,10 @@
 #define PTE_P	 0x1
 #define PTE_W	 0x2
 #define PTE_PS	 0x80
+/* SDM vol. 3A 4.5, tables 4-17 to 4-20 (1 GiB, 2 MiB and 4 KiB entries). */
+#define PTE_PAT_4K    0x80   /* bit 7 of a 4 KiB entry: PAT (PS in the levels above) */
+#define PTE_PAT_LARGE 0x1000 /* bit 12 of a 1 GiB / 2 MiB entry: PAT */
+#define PTE_GUARD     0x200  /* bit 9, ignored by the CPU: ours, marks a guard page */
 
 #define COM1 0x3f8
 
