@@ -39,6 +39,7 @@ void nk_arch_timer_set_handler(void (*fn)(void *arg), void *arg);
 void nk_arch_stop_other_cpus(void);
 
 /* Interrupt flag. */
+bool nk_arch_irqs_enabled(void);
 unsigned long nk_arch_irq_save(void);
 void nk_arch_irq_restore(unsigned long flags);
 

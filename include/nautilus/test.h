@@ -85,6 +85,12 @@ void nk_test_diag(const char *fmt, ...) __nk_printf(1, 2);
 
 bool nk_test_streq(const char *a, const char *b);
 
+/*
+ * Spin (with PAUSE, so other vCPUs run under QEMU) until *p >= value or nk_time_ns() passes
+ * deadline_ns: whether *p got there. For counters another CPU or an interrupt raises.
+ */
+bool nk_test_wait_ge(const volatile int *p, int value, uint64_t deadline_ns);
+
 #define NK_EXPECT(cond)	       NK_CHECK_((void)0, cond, "expected %s", #cond)
 #define NK_EXPECT_EQ(a, b)     NK_CMP_INT_((void)0, a, ==, b)
 #define NK_EXPECT_NE(a, b)     NK_CMP_INT_((void)0, a, !=, b)

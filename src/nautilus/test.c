@@ -9,6 +9,7 @@
 #include <nautilus/printk.h>
 #include <nautilus/string.h>
 #include <nautilus/test.h>
+#include <nautilus/time.h>
 
 extern struct nk_test __nk_tests_start[], __nk_tests_end[];
 
@@ -91,6 +92,16 @@ static size_t count_suites(const char *globs)
 		n++;
 	}
 	return n;
+}
+
+bool nk_test_wait_ge(const volatile int *p, int value, uint64_t deadline_ns)
+{
+	while (__atomic_load_n(p, __ATOMIC_ACQUIRE) < value) {
+		if (nk_time_ns() > deadline_ns)
+			return false;
+		__builtin_ia32_pause();
+	}
+	return true;
 }
 
 bool nk_test_streq(const char *a, const char *b)

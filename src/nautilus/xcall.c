@@ -97,18 +97,10 @@ static struct xcall *post(int cpu, void (*fn)(void *), void *arg, bool wait, int
 	return x;
 }
 
-static bool irqs_off(void)
-{
-	unsigned long flags = nk_arch_irq_save();
-
-	nk_arch_irq_restore(flags);
-	return !(flags & (1UL << 9));
-}
-
 /* Wait for x until deadline (ns): 0, or -ETIMEDOUT (reported). Drops the caller's reference. */
 static int await(struct xcall *x, int cpu, uint64_t deadline)
 {
-	bool poll = irqs_off();
+	bool poll = !nk_arch_irqs_enabled();
 	int ret = 0;
 
 	while (!__atomic_load_n(&x->done, __ATOMIC_ACQUIRE)) {

@@ -36,18 +36,6 @@ static void pit_fire_once(void)
 	outb(PIT_CH0, PIT_1MS >> 8);
 }
 
-static bool wait_hits(int want, uint64_t ns)
-{
-	uint64_t end = nk_time_ns() + ns;
-
-	while (__atomic_load_n(&pit_hits, __ATOMIC_ACQUIRE) < want)
-		if (nk_time_ns() > end)
-			return false;
-		else
-			cpu_relax();
-	return true;
-}
-
 NK_TEST(ioapic, route_to_each_cpu)
 {
 	for (int cpu = 0; cpu < nk_cpu_count(); cpu++) {
@@ -59,7 +47,7 @@ NK_TEST(ioapic, route_to_each_cpu)
 		vec = nk_irq_register_on(PIT_IRQ, cpu, pit_handler, NULL);
 		NK_ASSERT_GE(vec, NK_VEC_FIRST_DYNAMIC);
 		pit_fire_once();
-		NK_EXPECT(wait_hits(1, WAIT_NS));
+		NK_EXPECT(nk_test_wait_ge(&pit_hits, 1, nk_time_ns() + WAIT_NS));
 		NK_EXPECT_EQ(pit_cpu, cpu);
 		NK_EXPECT_GT(nk_cpu_get(cpu)->irq_count[vec], 0);
 		NK_EXPECT_GT(nk_cpu_get(cpu)->irqs, before);
@@ -75,14 +63,14 @@ NK_TEST(ioapic, masked_line_is_quiet)
 	NK_EXPECT_EQ(nk_irq_mask(PIT_IRQ), 0);
 	pit_hits = 0;
 	pit_fire_once();
-	NK_EXPECT(!wait_hits(1, QUIET_NS));
+	NK_EXPECT(!nk_test_wait_ge(&pit_hits, 1, nk_time_ns() + QUIET_NS));
 	NK_EXPECT_EQ(nk_irq_unregister(PIT_IRQ), 0);
 	/* a fresh route works again */
 	vec = nk_irq_register(PIT_IRQ, pit_handler, NULL);
 	NK_ASSERT_GE(vec, NK_VEC_FIRST_DYNAMIC);
 	pit_hits = 0;
 	pit_fire_once();
-	NK_EXPECT(wait_hits(1, WAIT_NS));
+	NK_EXPECT(nk_test_wait_ge(&pit_hits, 1, nk_time_ns() + WAIT_NS));
 	NK_EXPECT_EQ(nk_irq_unregister(PIT_IRQ), 0);
 }
 

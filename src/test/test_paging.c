@@ -343,21 +343,13 @@ struct racer {
 static struct racer racers[NK_MAX_CPUS];
 static int race_ready, race_go;
 
-/* Spin until *flag reaches value or the race's time is up. */
-static bool wait_for(int *flag, int value, uint64_t end)
-{
-	while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < value && nk_time_ns() < end)
-		__builtin_ia32_pause();
-	return __atomic_load_n(flag, __ATOMIC_ACQUIRE) >= value;
-}
-
 /* Once every racer is ready: guard and unguard one page of a shared large page, over and over. */
 static void race(void *arg)
 {
 	struct racer *r = arg;
 
 	__atomic_add_fetch(&race_ready, 1, __ATOMIC_ACQ_REL);
-	if (!wait_for(&race_go, 1, nk_time_ns() + RACE_WAIT_NS))
+	if (!nk_test_wait_ge(&race_go, 1, nk_time_ns() + RACE_WAIT_NS))
 		r->errors++;
 	for (int i = 0; i < RACE_ROUNDS; i++) {
 		r->errors += nk_arch_page_guard(r->page) != 0;
@@ -370,7 +362,7 @@ static void race(void *arg)
 static bool all_done(int n, uint64_t end)
 {
 	for (int i = 0; i < n; i++)
-		if (!wait_for(&racers[i].done, 1, end))
+		if (!nk_test_wait_ge(&racers[i].done, 1, end))
 			return false;
 	return true;
 }
@@ -411,7 +403,7 @@ NK_TEST(paging, concurrent_guards)
 	stamp(block, MIB2, STRIDE);
 	started = start_racers(block);
 	NK_EXPECT_EQ(started, nk_cpu_online_count() - 1);
-	NK_EXPECT(wait_for(&race_ready, started, end));
+	NK_EXPECT(nk_test_wait_ge(&race_ready, started, end));
 	__atomic_store_n(&race_go, 1, __ATOMIC_RELEASE);
 	race(&racers[nk_cpu_id()]);
 	NK_ASSERT(all_done(n, end));

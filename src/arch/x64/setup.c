@@ -97,9 +97,19 @@ unsigned long nk_arch_irq_save(void)
 	return flags;
 }
 
+#define RFLAGS_IF (1UL << 9) /* SDM vol. 1 3.4.3: interrupt enable flag */
+
+bool nk_arch_irqs_enabled(void)
+{
+	unsigned long flags;
+
+	asm volatile("pushfq; popq %0" : "=r"(flags));
+	return flags & RFLAGS_IF;
+}
+
 void nk_arch_irq_restore(unsigned long flags)
 {
-	if (flags & (1UL << 9))
+	if (flags & RFLAGS_IF)
 		asm volatile("sti" : : : "memory");
 }
 
