@@ -104,3 +104,12 @@ int nk_mm_this_cpu(int *node)
 	*node = nk_host_cpu_node;
 	return nk_host_cpu_id;
 }
+
+/* One simulated CPU per test: nothing to preempt (include/nautilus/sched.h). */
+void nk_preempt_disable(void)
+{
+}
+
+void nk_preempt_enable(void)
+{
+}

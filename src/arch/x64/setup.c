@@ -32,6 +32,7 @@ void nk_arch_boot(uint32_t protocol, uint32_t info_paddr)
 {
 	int err;
 
+	nk_percpu_boot_init(); /* nk_this_cpu, spinlocks' preemption count: from the first line */
 	nk_early_console_init();
 	nk_boot_info.ebda_paddr = (nk_paddr_t)read_low_word(BDA_EBDA_SEGMENT) << 4;
 	if (protocol == NK_BOOT_PROTO_MB2)
@@ -47,7 +48,6 @@ void nk_arch_boot(uint32_t protocol, uint32_t info_paddr)
 
 void nk_arch_early_init(void)
 {
-	nk_percpu_boot_init();
 	nk_gdt_init();
 	nk_idt_init();
 }
