@@ -33,6 +33,8 @@ static int parse(const char *line, struct nk_cmdline *o)
 		NK_EXPECT((o).shell);                    \
 		NK_EXPECT(!(o).run_tests);               \
 		NK_EXPECT_STREQ((o).tests, "");          \
+		NK_EXPECT(!(o).run_bench);               \
+		NK_EXPECT_STREQ((o).bench, "");          \
 		NK_EXPECT_EQ((o).expect_cpus, 0);        \
 		NK_EXPECT_EQ((o).expect_nodes, 0);       \
 		NK_EXPECT_EQ((o).nr_expect_dist, 0);     \
@@ -70,6 +72,9 @@ NK_TEST(cmdline, each_flag)
 	NK_EXPECT_EQ(parse("test=kmem.*,buddy.split*", &o), 0);
 	NK_EXPECT(o.run_tests);
 	NK_EXPECT_STREQ(o.tests, "kmem.*,buddy.split*");
+	NK_EXPECT_EQ(parse("bench=barrier_[24]", &o), 0);
+	NK_EXPECT(o.run_bench);
+	NK_EXPECT_STREQ(o.bench, "barrier_[24]");
 	NK_EXPECT_EQ(parse("expect_cpus=4", &o), 0);
 	NK_EXPECT_EQ(o.expect_cpus, 4);
 	NK_EXPECT_EQ(parse("expect_nodes=2", &o), 0);
@@ -144,6 +149,10 @@ NK_TEST(cmdline, bad_values)
 					   "test=a,,b",
 					   "test=,a",
 					   "test=a,",
+					   "bench=",
+					   "bench",
+					   "bench=a,b",
+					   "bench=*,",
 					   "expect_cpus=0",
 					   "expect_cpus=1025",
 					   "expect_cpus=-1",
@@ -197,8 +206,8 @@ NK_TEST(cmdline, unknown_flags_named)
 	NK_EXPECT_EQ(o.loglevel, 3);
 	NK_EXPECT(o.quiet);
 	NK_EXPECT_STREQ(warnings[0], "cmdline: unknown flag \"foo=1\" ignored (accepted: "
-				     "loglevel=0..7 test=<glob>[,<glob>] shell=0|1 quiet "
-				     "expect_cpus=N expect_nodes=N expect_dist=d,d,...)");
+				     "loglevel=0..7 test=<glob>[,<glob>] bench=<glob> shell=0|1 "
+				     "quiet expect_cpus=N expect_nodes=N expect_dist=d,d,...)");
 	NK_EXPECT(strstr(warnings[1], "unknown flag \"bar\""));
 	NK_EXPECT(strstr(warnings[2], "\"loglevel=9\""));
 	NK_EXPECT_EQ(nk_cmdline_parse("LOGLEVEL=3 x", &o, NULL), 2); /* names are case-sensitive */
@@ -227,6 +236,30 @@ NK_TEST(cmdline, long_test_list)
 	NK_EXPECT(strstr(warnings[0], "bad value in \"test=aaaaaaa,aaaa"));
 	NK_EXPECT(strstr(warnings[0], "...\" (expected "));
 	NK_EXPECT_LT(strlen(warnings[0]), sizeof(warnings[0]) - 1);
+}
+
+/* bench= holds one glob of at most NK_CMDLINE_BENCH_MAX - 1 bytes; a longer one is refused. */
+NK_TEST(cmdline, long_bench_glob)
+{
+	static char line[NK_CMDLINE_BENCH_MAX + 16];
+	struct nk_cmdline o;
+	size_t max = NK_CMDLINE_BENCH_MAX - 1;
+
+	memcpy(line, "bench=", 6);
+	memset(line + 6, '?', max);
+	line[6 + max] = '\0';
+	NK_EXPECT_EQ(parse(line, &o), 0);
+	NK_EXPECT(o.run_bench);
+	NK_EXPECT_EQ(strlen(o.bench), max);
+	NK_EXPECT_EQ(parse("bench=yield* bench=a,b", &o), 1); /* the last good one stays */
+	NK_EXPECT_STREQ(o.bench, "yield*");
+	line[6 + max] = '?';
+	line[6 + max + 1] = '\0';
+	NK_EXPECT_EQ(parse(line, &o), 1);
+	NK_EXPECT(!o.run_bench);
+	NK_EXPECT_STREQ(warnings[0], "cmdline: bad value in \"bench=??????????????????????????????"
+				     "????????????????????????????...\" (expected one <glob> of "
+				     "benchmark names, no comma, at most 63 bytes)");
 }
 
 NK_TEST(cmdline, ignored_forms)

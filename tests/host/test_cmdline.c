@@ -23,8 +23,9 @@
 
 static uint64_t rng = 0xa4093822299f31d0ull;
 /*
- * A good flag and what it sets: 'l' loglevel, 's' shell, 'q' quiet, 't' tests, 'c' expect_cpus,
- * 'n' expect_nodes, 'd' expect_dist (tests holds the distances as one string), 'i' nothing.
+ * A good flag and what it sets: 'l' loglevel, 's' shell, 'q' quiet, 't' tests, 'b' bench (its
+ * glob in tests), 'c' expect_cpus, 'n' expect_nodes, 'd' expect_dist (tests holds the distances
+ * as one string), 'i' nothing.
  */
 static const struct {
 	const char *text;
@@ -40,6 +41,8 @@ static const struct {
 	{ "quiet", 'q', 1, NULL },
 	{ "test=*", 't', 0, "*" },
 	{ "test=kmem.*,buddy.*", 't', 0, "kmem.*,buddy.*" },
+	{ "bench=*", 'b', 0, "*" },
+	{ "bench=barrier_[24]", 'b', 0, "barrier_[24]" },
 	{ "BOOT_IMAGE=/boot/k", 'i', 0, NULL },
 	{ "expect_cpus=1", 'c', 1, NULL },
 	{ "expect_cpus=1024", 'c', 1024, NULL },
@@ -58,6 +61,9 @@ static const char *const bad[] = {
 	"quiet=0",
 	"test=",
 	"test=a,,b",
+	"bench=",
+	"bench",
+	"bench=yield*,malloc*",
 	"foo",
 	"foo=bar",
 	"=",
@@ -126,6 +132,10 @@ static void test_random_lines(void **state)
 					want.run_tests = true;
 					strcpy(want.tests, good[g].tests);
 					break;
+				case 'b':
+					want.run_bench = true;
+					strcpy(want.bench, good[g].tests);
+					break;
 				case 'c':
 					want.expect_cpus = good[g].value;
 					break;
@@ -149,6 +159,8 @@ static void test_random_lines(void **state)
 		assert_int_equal(got.quiet, want.quiet);
 		assert_int_equal(got.run_tests, want.run_tests);
 		assert_string_equal(got.tests, want.tests);
+		assert_int_equal(got.run_bench, want.run_bench);
+		assert_string_equal(got.bench, want.bench);
 		assert_int_equal(got.expect_cpus, want.expect_cpus);
 		assert_int_equal(got.expect_nodes, want.expect_nodes);
 		assert_int_equal(got.nr_expect_dist, want.nr_expect_dist);
@@ -168,7 +180,7 @@ static void test_random_bytes(void **state)
 
 		assert_non_null(line);
 		for (size_t i = 0; i < n; i++)
-			line[i] = nk_xorshift64(&rng) % 8 ? "lqst=e,0 7*"[nk_xorshift64(&rng) % 11]
+			line[i] = nk_xorshift64(&rng) % 8 ? "lqsbt=e,0 7*"[nk_xorshift64(&rng) % 12]
 							  : (char)(1 + nk_xorshift64(&rng) % 255);
 		line[n] = '\0';
 		warned = 0;
@@ -176,6 +188,8 @@ static void test_random_bytes(void **state)
 		assert_int_equal(r, warned);
 		assert_true(got.loglevel >= 0 && got.loglevel <= 7);
 		assert_true(strlen(got.tests) < NK_CMDLINE_TEST_MAX);
+		assert_true(strlen(got.bench) < NK_CMDLINE_BENCH_MAX);
+		assert_true(got.run_bench == (got.bench[0] != '\0'));
 		assert_true(got.expect_cpus >= 0 && got.expect_cpus <= NK_CMDLINE_MAX_CPUS);
 		assert_true(got.expect_nodes >= 0 && got.expect_nodes <= NK_CMDLINE_MAX_NODES);
 		assert_true(got.nr_expect_dist >= 0 && got.nr_expect_dist <= NK_CMDLINE_DIST_MAX);
@@ -255,6 +269,7 @@ static void test_global_defaults(void **state)
 	assert_true(nk_cmdline.shell);
 	assert_false(nk_cmdline.quiet);
 	assert_false(nk_cmdline.run_tests);
+	assert_false(nk_cmdline.run_bench);
 	assert_int_equal(nk_cmdline.expect_cpus, 0);
 	assert_int_equal(nk_cmdline.expect_nodes, 0);
 	assert_int_equal(nk_cmdline.nr_expect_dist, 0);

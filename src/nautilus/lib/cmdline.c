@@ -13,9 +13,9 @@
  * linked into the image, and nothing reads it yet).
  * Quotes are not interpreted. The last of repeated flags wins.
  */
-#define ACCEPTED                                                            \
-	"loglevel=0..7 test=<glob>[,<glob>] shell=0|1 quiet expect_cpus=N " \
-	"expect_nodes=N expect_dist=d,d,..."
+#define ACCEPTED                                                           \
+	"loglevel=0..7 test=<glob>[,<glob>] bench=<glob> shell=0|1 quiet " \
+	"expect_cpus=N expect_nodes=N expect_dist=d,d,..."
 
 /* A flag longer than this is quoted cut, followed by "...", in warnings. */
 #define QUOTE_MAX 64
@@ -57,6 +57,24 @@ static bool set_tests(struct nk_cmdline *o, const char *val, size_t len)
 	memcpy(o->tests, val, len);
 	o->tests[len] = '\0';
 	o->run_tests = true;
+	return true;
+}
+
+/*
+ * One non-empty glob that fits in o->bench with its terminator. Benchmark names have no comma,
+ * and the Linux side of "make bench" takes a single glob: a comma is refused rather than
+ * silently matching nothing.
+ */
+static bool set_bench(struct nk_cmdline *o, const char *val, size_t len)
+{
+	if (len == 0 || len >= sizeof(o->bench))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (val[i] == ',')
+			return false;
+	memcpy(o->bench, val, len);
+	o->bench[len] = '\0';
+	o->run_bench = true;
 	return true;
 }
 
@@ -148,8 +166,9 @@ static bool ignore(struct nk_cmdline *o __nk_unused, const char *val __nk_unused
 	return true;
 }
 
-/* The messages below say 255, 1024, 64 and 8. */
+/* The messages below say 255, 63, 1024, 64 and 8. */
 _Static_assert(NK_CMDLINE_TEST_MAX == 256, "update the test= message");
+_Static_assert(NK_CMDLINE_BENCH_MAX == 64, "update the bench= message");
 _Static_assert(NK_CMDLINE_MAX_CPUS == 1024, "update the expect_cpus= message");
 _Static_assert(NK_CMDLINE_MAX_NODES == 64, "update the expect_nodes= message");
 _Static_assert(NK_CMDLINE_DIST_MAX == 8 * 8, "update the expect_dist= message");
@@ -157,6 +176,7 @@ _Static_assert(NK_CMDLINE_DIST_MAX == 8 * 8, "update the expect_dist= message");
 static const struct flag flags[] = {
 	{ "loglevel", true, "0..7", set_loglevel },
 	{ "test", true, "<glob>[,<glob>] with no empty glob, at most 255 bytes", set_tests },
+	{ "bench", true, "one <glob> of benchmark names, no comma, at most 63 bytes", set_bench },
 	{ "shell", true, "0 or 1", set_shell },
 	{ "quiet", false, "no value", set_quiet },
 	{ "expect_cpus", true, "a number of CPUs, 1..1024", set_expect_cpus },
