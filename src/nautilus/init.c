@@ -3,6 +3,7 @@
  * Subsystems and drivers that need no fixed place here register NK_INITCALLs instead.
  */
 #include <nautilus/arch.h>
+#include <nautilus/bench.h>
 #include <nautilus/boot_info.h>
 #include <nautilus/cmdline.h>
 #include <nautilus/errno.h>
@@ -51,13 +52,20 @@ static void setup_memory(const struct nk_boot_info *bi)
 		panic("page allocator: %s", nk_strerror(err));
 }
 
-/* After bring-up: run the tests the command line asked for, else the shell, else idle. */
+/*
+ * After bring-up: run the tests the command line asked for, else the benchmarks, else the
+ * shell, else idle.
+ */
 static void run_user_interface(void)
 {
 	if (IS_ENABLED(CONFIG_TEST) && nk_cmdline.run_tests)
 		nk_test_run_boot(nk_cmdline.tests);
 	if (nk_cmdline.run_tests)
 		nk_err("test= given but this kernel has no tests (CONFIG_TEST)");
+	if (IS_ENABLED(CONFIG_BENCH) && nk_cmdline.run_bench)
+		nk_bench_run_boot(nk_cmdline.bench);
+	if (nk_cmdline.run_bench)
+		nk_err("bench= given but this kernel has no benchmarks (CONFIG_BENCH)");
 	if (IS_ENABLED(CONFIG_SHELL) && nk_cmdline.shell)
 		nk_shell_run();
 	nk_info("no shell; halting the boot CPU");
@@ -67,7 +75,7 @@ static void run_user_interface(void)
 void nk_main(struct nk_boot_info *bi)
 {
 	nk_arch_time_init();	    /* TSC frequency: log timestamps */
-	setup_cmdline(bi->cmdline); /* loglevel=, quiet, test=, shell= */
+	setup_cmdline(bi->cmdline); /* loglevel=, quiet, test=, bench=, shell= */
 	nk_arch_early_init();	    /* GDT, TSS, IDT, GS: exceptions reported */
 	print_banner(bi);	    /* version, loader, memory map */
 	nk_arch_mem_init();	    /* identity map of RAM, page 0 unmapped */
@@ -76,5 +84,5 @@ void nk_main(struct nk_boot_info *bi)
 	nk_arch_irq_init();	    /* local APIC, IOAPIC, timer: interrupts on */
 	nk_arch_smp_init();	    /* other CPUs online, idle */
 	nk_initcalls_run();	    /* subsystems and drivers */
-	run_user_interface();	    /* tests, shell */
+	run_user_interface();	    /* tests, benchmarks, shell */
 }
