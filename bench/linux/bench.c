@@ -13,8 +13,8 @@
  * Placement, the same on the kernel side: the main thread is bound to CPU 0, partners to CPUs
  * 1..3 (sched_setaffinity). Every wait on another CPU spins with PAUSE: under icount QEMU
  * switches vCPUs only on PAUSE, HLT or the end of its slice (DESIGN.md), so a spin without
- * PAUSE would measure the slice. The kernel's ipi_oneway and page_alloc_free_o0/o9 have no
- * counterpart a Linux program can call: they are not here.
+ * PAUSE would measure the slice. The kernel's ipi_oneway, xcall_sync and page_alloc_free_o0/o9
+ * have no counterpart a Linux program can call: they are not here.
  */
 #define _GNU_SOURCE
 #include <fnmatch.h>
@@ -315,7 +315,31 @@ static void bench_sem_pingpong(const char *name, int n)
 }
 
 /*
- * ---- barrier of k threads on CPUs 0..k-1 ----
+ * ---- a spinning barrier, what a parallel runtime waits in between regions ----
+ * POSIX has none: a counter and a generation number; the last of n arrivals resets the counter
+ * and starts the next generation, the others spin with PAUSE until it does. The kernel's
+ * nk_spin_barrier is measured against it.
+ */
+struct spin_barrier {
+	int n;
+	int count; /* arrivals in this generation */
+	int gen;
+};
+
+static void spin_barrier_wait(struct spin_barrier *b)
+{
+	int gen = __atomic_load_n(&b->gen, __ATOMIC_ACQUIRE);
+
+	if (__atomic_add_fetch(&b->count, 1, __ATOMIC_ACQ_REL) == b->n) {
+		__atomic_store_n(&b->count, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->gen, gen + 1, __ATOMIC_RELEASE);
+		return;
+	}
+	spin_until(&b->gen, gen + 1);
+}
+
+/*
+ * ---- barrier of k threads on CPUs 0..k-1, sleeping (pthread) or spinning ----
  * Back-to-back barrier episodes, timed on CPU 0 from one return from pthread_barrier_wait to the
  * next but one, halved: a sample is an episode averaged over two. Single episodes alternate
  * between CPU 0 arriving last (1,126 ticks on Linux) and first (13,980): their median would
@@ -323,36 +347,47 @@ static void bench_sem_pingpong(const char *name, int n)
  */
 struct barrier_bench {
 	pthread_barrier_t b;
+	struct spin_barrier sb;
+	int spin; /* use sb, not b */
 	int rounds;
 };
+
+static void barrier_wait(struct barrier_bench *bb)
+{
+	if (bb->spin)
+		spin_barrier_wait(&bb->sb);
+	else
+		pthread_barrier_wait(&bb->b);
+}
 
 static void *barrier_partner(void *arg)
 {
 	struct barrier_bench *bb = arg;
 
 	for (int i = 0; i < bb->rounds; i++)
-		pthread_barrier_wait(&bb->b);
+		barrier_wait(bb);
 	return NULL;
 }
 
-static void bench_barrier(const char *name, int n, int k)
+static void bench_barrier(const char *name, int n, int k, int spin)
 {
-	struct barrier_bench bb = { .rounds = 1 + 2 * (n / WARMUP_DIV + n) };
+	struct barrier_bench bb = { .spin = spin, .rounds = 1 + 2 * (n / WARMUP_DIV + n) };
 	uint64_t *v = xmalloc(n * sizeof(*v));
 	pthread_t t[3];
 	uint64_t prev;
 
 	if (pthread_barrier_init(&bb.b, NULL, k))
 		die("pthread_barrier_init failed");
+	bb.sb.n = k;
 	for (int c = 1; c < k; c++)
 		t[c - 1] = start_on(c, barrier_partner, &bb);
-	pthread_barrier_wait(&bb.b);
+	barrier_wait(&bb);
 	prev = tsc();
 	for (int i = -n / WARMUP_DIV; i < n; i++) {
 		uint64_t now;
 
-		pthread_barrier_wait(&bb.b);
-		pthread_barrier_wait(&bb.b);
+		barrier_wait(&bb);
+		barrier_wait(&bb);
 		now = tsc();
 		if (i >= 0)
 			v[i] = (now - prev) / 2;
@@ -367,12 +402,22 @@ static void bench_barrier(const char *name, int n, int k)
 
 static void bench_barrier_2(const char *name, int n)
 {
-	bench_barrier(name, n, 2);
+	bench_barrier(name, n, 2, 0);
 }
 
 static void bench_barrier_4(const char *name, int n)
 {
-	bench_barrier(name, n, 4);
+	bench_barrier(name, n, 4, 0);
+}
+
+static void bench_spin_barrier_2(const char *name, int n)
+{
+	bench_barrier(name, n, 2, 1);
+}
+
+static void bench_spin_barrier_4(const char *name, int n)
+{
+	bench_barrier(name, n, 4, 1);
 }
 
 /* ---- malloc + free on CPU 0 (glibc: per-thread caches, then arenas) ---- */
@@ -405,7 +450,7 @@ static void bench_malloc_free_4k(const char *name, int n)
 }
 
 /*
- * ---- OS noise (fixed work quantum, "hourglass") on the last CPU ----
+ * ---- OS noise (fixed work quantum, "hourglass") on the last CPU, and on CPU 0 ----
  * Read the TSC back to back for NOISE_TICKS; a gap above NOISE_THRESHOLD is time the CPU spent
  * elsewhere (an interrupt, another thread). Reports their count, the largest, and the fraction
  * of the time they took. The loop is the work, not a wait, so it has no PAUSE: with one, every
@@ -437,16 +482,31 @@ static void *noise_spin(void *arg)
 	return NULL;
 }
 
+static void print_noise(const char *name, const struct noise *r, int cpu)
+{
+	printf("bench: %s detours=%llu max=%llu lost=%.1e ticks=%llu threshold=%d cpu=%d\n", name,
+	       (unsigned long long)r->detours, (unsigned long long)r->max,
+	       (double)r->lost / (double)r->ticks, (unsigned long long)r->ticks, NOISE_THRESHOLD,
+	       cpu);
+	fflush(stdout);
+}
+
 static void bench_os_noise(const char *name, int n)
 {
 	struct noise r = { 0 };
 	int cpu = ncpus - 1;
 
 	join(start_on(cpu, noise_spin, &r));
-	printf("bench: %s detours=%llu max=%llu lost=%.1e ticks=%llu threshold=%d cpu=%d\n", name,
-	       (unsigned long long)r.detours, (unsigned long long)r.max,
-	       (double)r.lost / (double)r.ticks, (unsigned long long)r.ticks, NOISE_THRESHOLD, cpu);
-	fflush(stdout);
+	print_noise(name, &r, cpu);
+}
+
+/* The same on CPU 0, in the main thread (bound there), as the kernel's boot CPU. */
+static void bench_os_noise_cpu0(const char *name, int n)
+{
+	struct noise r = { 0 };
+
+	noise_spin(&r);
+	print_noise(name, &r, 0);
 }
 
 /* The operations, in the order of the table; the kernel side uses the same names. */
@@ -463,9 +523,12 @@ static const struct op {
 	{ "sem_pingpong", 2, 2000, bench_sem_pingpong },
 	{ "barrier_2", 2, 2000, bench_barrier_2 },
 	{ "barrier_4", 4, 2000, bench_barrier_4 },
+	{ "spin_barrier_2", 2, 2000, bench_spin_barrier_2 },
+	{ "spin_barrier_4", 4, 2000, bench_spin_barrier_4 },
 	{ "malloc_free_64", 1, 10000, bench_malloc_free_64 },
 	{ "malloc_free_4k", 1, 10000, bench_malloc_free_4k },
 	{ "os_noise", 1, 1, bench_os_noise },
+	{ "os_noise_cpu0", 1, 1, bench_os_noise_cpu0 },
 };
 
 int main(int argc, char **argv)
