@@ -390,7 +390,8 @@ void nk_thread_exit(void *retval)
 
 	if (t->idle || !t->stack)
 		panic("thread \"%s\" (a CPU's boot or idle context) cannot exit", t->name);
-	run_tls_destructors(t);
+	if (t->tls_set)
+		run_tls_destructors(t);
 	t->retval = retval;
 	if (t->output)
 		*t->output = retval;
@@ -556,6 +557,7 @@ int nk_tls_set(nk_tls_key_t key, const void *value)
 	if (key >= NK_TLS_KEYS || !tls_used[key])
 		return -EINVAL;
 	self()->tls[key] = (void *)value;
+	self()->tls_set = true;
 	return 0;
 }
 
