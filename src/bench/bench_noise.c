@@ -3,8 +3,9 @@
  * includes once. os_noise (fixed work quantum, "hourglass", as bench/linux/bench.c): read the
  * TSC back to back for NOISE_TICKS on the last CPU, in a thread bound there and alone on it,
  * and count every gap above NOISE_THRESHOLD (time the CPU spent elsewhere: an interrupt, another
- * thread), the largest, and the fraction of the time they took. os_noise_cpu0: the same in the
- * main thread on CPU 0, the boot CPU, which also takes the console's and the runner's work.
+ * thread), the largest, and the fraction of the time they took; also the interrupts the CPU
+ * took meanwhile (not on Linux's line). os_noise_cpu0: the same in the main thread on CPU 0,
+ * the boot CPU, which also takes the console's and the runner's work.
  */
 #include <nautilus/bench.h>
 #include <nautilus/cpu.h>
@@ -28,11 +29,13 @@ NK_BENCH(tsc_read, 1, 10000)
 struct noise {
 	uint64_t span; /* ticks to spin */
 	uint64_t detours, max, lost, ticks;
+	uint64_t irqs; /* interrupts the CPU took meanwhile: what explains the detours */
 };
 
 /* The loop is the work, not a wait: no PAUSE (which would hand the vCPU over each turn). */
 static void noise_spin(struct noise *r)
 {
+	uint64_t irqs = NK_PER_CPU(irqs); /* the thread is bound: the same CPU throughout */
 	uint64_t start = nk_bench_now(), prev = start;
 
 	while (prev - start < r->span) {
@@ -47,6 +50,7 @@ static void noise_spin(struct noise *r)
 		prev = now;
 	}
 	r->ticks = prev - start;
+	r->irqs = NK_PER_CPU(irqs) - irqs;
 }
 
 static void noise_thread(void *input, void **output)
@@ -83,9 +87,10 @@ static void report(struct nk_bench_ctx *b, const struct noise *r, int cpu)
 	char lost[16];
 
 	format_fraction(lost, sizeof(lost), r->lost, r->ticks);
-	nk_bench_set_line(b, "detours=%llu max=%llu lost=%s ticks=%llu threshold=%d cpu=%d",
-			  (unsigned long long)r->detours, (unsigned long long)r->max, lost,
-			  (unsigned long long)r->ticks, NOISE_THRESHOLD, cpu);
+	nk_bench_set_line(
+		b, "detours=%llu max=%llu lost=%s ticks=%llu threshold=%d cpu=%d irqs=%llu",
+		(unsigned long long)r->detours, (unsigned long long)r->max, lost,
+		(unsigned long long)r->ticks, NOISE_THRESHOLD, cpu, (unsigned long long)r->irqs);
 }
 
 NK_BENCH(os_noise, 1, 1)
