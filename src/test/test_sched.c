@@ -472,7 +472,7 @@ static bool before(const struct timer_seen *a, const struct timer_seen *b)
 	return a->deadline < b->deadline || (a->deadline == b->deadline && a->set_at < b->set_at);
 }
 
-/* 1,000 timers on one CPU fire once each, in deadline order (ties: in the order set), never early. */
+/* 1,000 timers on one CPU fire once each, by deadline (ties: in the order set), never early. */
 NK_TEST(sched, timers_1000_fire_in_order)
 {
 	int cpu = other_cpu(), disorders = 0, early = 0;

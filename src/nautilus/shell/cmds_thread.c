@@ -158,10 +158,8 @@ static int cmd_sched(int argc, char **argv __nk_unused)
 			sched_row(&st);
 	return 0;
 }
-NK_SHELL_CMD(
-	sched,
-	": per CPU: threads, run queue, switches, preemptions, steals, timer arms, wake-up IPIs, idle time, tickless",
-	cmd_sched);
+NK_SHELL_CMD(sched, ": per CPU: threads, queue, switches, preemptions, steals, timers, idle",
+	     cmd_sched);
 
 /* --- sleep --- */
 
