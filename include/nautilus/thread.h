@@ -133,5 +133,7 @@ struct nk_thread_info {
 void nk_thread_for_each(void (*fn)(const struct nk_thread_info *info, void *arg), void *arg);
 /* Live threads (not yet freed), including idle ones. */
 int nk_thread_count(void);
+/* Give every CPU's recycled threads back to the page allocator (leak checks). Thread context. */
+void nk_thread_cache_drain(void);
 
 #endif
