@@ -290,10 +290,14 @@ static void finish_switch(void)
 
 	rq->prev = NULL;
 	if (prev->state == NK_THREAD_RUNNING && !prev->idle) {
-		if (prev->cpu == rq->cpu)
+		if (prev->cpu == rq->cpu) {
 			rq_push(rq, prev);
-		else
+			/* schedule() chose the quantum before prev was back on the queue */
+			set_quantum(rq, rq->current, nk_time_ns(), false);
+			nk_sched_program_timer(rq);
+		} else {
 			moved = prev;
+		}
 	} else if (prev->state == NK_THREAD_EXITED) {
 		exited = prev;
 	}
