@@ -560,7 +560,8 @@ static struct nk_thread *steal_from(struct nk_rq *victim, int me)
 {
 	struct nk_thread *t;
 
-	if (!__atomic_load_n(&victim->nr, __ATOMIC_RELAXED))
+	/* An idle victim runs its queue itself: taking it back would undo a move or a wake-up. */
+	if (!__atomic_load_n(&victim->nr, __ATOMIC_RELAXED) || victim->current->idle)
 		return NULL;
 	nk_raw_spin_lock(&victim->lock);
 	t = rq_find_movable(victim);
