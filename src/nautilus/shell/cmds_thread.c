@@ -150,7 +150,7 @@ static int cmd_sched(int argc, char **argv __nk_unused)
 
 	if (argc != 1)
 		return -EINVAL;
-	nk_shell_printf("%3s %7s %8s %10s %10s %8s %10s %8s %6s %8s\n", "cpu", "threads",
+	nk_shell_printf("%3s %7s %8s %10s %10s %8s %10s %8s %7s %8s\n", "cpu", "threads",
 			"runnable", "switches", "preempts", "steals", "timer-arms", "ipis", "idle",
 			"tickless");
 	for (int cpu = 0; cpu < nk_cpu_count(); cpu++)
