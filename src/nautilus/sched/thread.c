@@ -357,10 +357,18 @@ int nk_thread_join_all_children(void)
 		nk_spin_unlock_irqrestore(&all_lock, flags);
 		if (!c)
 			return n;
-		if (nk_thread_join(c, NULL) == 0)
+		if (nk_thread_join(c, NULL) == 0) {
 			n++;
-		else
-			unlink_thread(c); /* claimed by another joiner: not ours to wait for */
+			continue;
+		}
+		/*
+		 * Claimed by another joiner, whose join takes it off the thread list; only ours
+		 * to forget, unless that join has already released (and maybe reused) it.
+		 */
+		flags = nk_spin_lock_irqsave(&all_lock);
+		if (c->parent == me)
+			unlink_child(c);
+		nk_spin_unlock_irqrestore(&all_lock, flags);
 	}
 }
 
