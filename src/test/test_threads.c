@@ -803,3 +803,52 @@ NK_TEST(threads, join_all_children_joins_non_detached)
 	NK_EXPECT_EQ(detached_gate.timed_out, 0);
 	NK_EXPECT(await_count(threads, nk_time_ns() + WAIT_NS));
 }
+
+static struct gate claimed_gate;
+static nk_thread_id_t claimed_child;
+static volatile int claimed_ready, claimed_go, claimed_joined = -1, outsider_err = 1;
+
+/* Joins the parent's child first, so that join_all_children finds it claimed. */
+static void outsider(void *in, void **out)
+{
+	outsider_err = nk_thread_join(claimed_child, NULL);
+}
+
+static void parent_of_claimed(void *in, void **out)
+{
+	if (nk_thread_start(wait_at_gate, &claimed_gate, NULL, 0, 0, &claimed_child, NK_CPU_ANY))
+		return;
+	claimed_ready = 1;
+	if (await_ge(&claimed_go, 1, nk_time_ns() + WAIT_NS))
+		claimed_joined = nk_thread_join_all_children();
+}
+
+/*
+ * A child another thread is already joining is that thread's: join_all_children neither
+ * counts nor waits for it, and the thread list stays whole (the count comes back).
+ */
+NK_TEST(threads, join_all_children_skips_claimed_child)
+{
+	int threads = nk_thread_count();
+	nk_thread_id_t p, j = NULL;
+
+	memset((void *)&claimed_gate, 0, sizeof(claimed_gate));
+	claimed_ready = claimed_go = 0;
+	claimed_joined = -1;
+	outsider_err = 1;
+	NK_ASSERT_EQ(nk_thread_start(parent_of_claimed, NULL, NULL, 0, 0, &p, NK_CPU_ANY), 0);
+	NK_EXPECT(await_ge(&claimed_ready, 1, nk_time_ns() + WAIT_NS));
+	if (claimed_ready) {
+		NK_EXPECT_EQ(nk_thread_start(outsider, NULL, NULL, 0, 0, &j, NK_CPU_ANY), 0);
+		NK_EXPECT(await_state(j, NK_THREAD_BLOCKED, nk_time_ns() + WAIT_NS));
+	}
+	claimed_go = 1;
+	NK_EXPECT_EQ(nk_thread_join(p, NULL), 0);
+	NK_EXPECT_EQ(claimed_joined, 0);
+	claimed_gate.open = 1;
+	if (j)
+		NK_EXPECT_EQ(nk_thread_join(j, NULL), 0);
+	NK_EXPECT_EQ(outsider_err, 0);
+	NK_EXPECT(await_count(threads, nk_time_ns() + WAIT_NS));
+	NK_EXPECT_EQ(nk_thread_count(), threads);
+}
