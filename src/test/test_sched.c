@@ -753,6 +753,77 @@ NK_TEST(sched, higher_priority_wakeup_preempts)
 			     (unsigned long long)((high.ran_ns - high.woke_ns) / US));
 }
 
+static struct nk_waitqueue prio_wq;
+static volatile int prio_waiting;
+static struct {
+	volatile int ran;
+	int err, cpu;
+	uint64_t ran_ns, low_count;
+} remote;
+
+/* Waits on prio_wq (a deadline ends a failed test), then notes what the spinner had done. */
+static void high_waiter(void *in, void **out)
+{
+	unsigned long flags = nk_spin_lock_irqsave(&prio_wq.lock);
+	struct nk_waiter w;
+
+	prio_waiting = 1;
+	remote.err = nk_waitqueue_sleep(&prio_wq, &w, flags, nk_time_ns() + WAIT_NS);
+	remote.ran_ns = nk_time_ns();
+	remote.low_count = low.count;
+	remote.cpu = nk_cpu_id();
+	remote.ran = 1;
+}
+
+/* Wake the waiter once it waits; when, or 0. */
+static uint64_t wake_high_waiter(void)
+{
+	unsigned long flags = nk_spin_lock_irqsave(&prio_wq.lock);
+	uint64_t t0 = 0;
+
+	if (nk_waitqueue_first(&prio_wq)) {
+		t0 = nk_time_ns();
+		nk_waitqueue_wake_locked(&prio_wq, nk_waitqueue_first(&prio_wq), 0);
+	}
+	nk_spin_unlock_irqrestore(&prio_wq.lock, flags);
+	return t0;
+}
+
+/* The same, woken from this CPU through a wait queue: the reschedule IPI preempts there. */
+NK_TEST(sched, higher_priority_remote_wakeup_preempts)
+{
+	int cpu = other_cpu();
+	nk_thread_id_t l, h;
+	uint64_t t0, mark;
+
+	if (cpu == nk_cpu_id())
+		NK_SKIP("one CPU: no other CPU to wake a thread on");
+	nk_waitqueue_init(&prio_wq);
+	prio_waiting = 0;
+	memset(&remote, 0, sizeof(remote));
+	NK_ASSERT_EQ(nk_thread_create(high_waiter, NULL, NULL, 0, 0, &h, cpu), 0);
+	NK_EXPECT_EQ(nk_thread_set_priority(h, NK_PRIO_MAX), 0);
+	NK_EXPECT_EQ(nk_thread_run(h), 0);
+	NK_EXPECT(await_ge(&prio_waiting, 1, nk_time_ns() + WAIT_NS));
+	NK_EXPECT_EQ(start_spinners(&low, &l, 1, cpu, NK_PRIO_MIN + 1), 1);
+	NK_EXPECT(await_ge(&low.started, 1, nk_time_ns() + WAIT_NS));
+	nk_sleep(2 * MS);
+	t0 = wake_high_waiter();
+	NK_EXPECT_NE(t0, 0);
+	NK_EXPECT(await_ge(&remote.ran, 1, nk_time_ns() + WAIT_NS));
+	mark = remote.low_count;
+	NK_EXPECT(await_progress(&low, &mark, 1, nk_time_ns() + WAIT_NS)); /* and resumed */
+	NK_EXPECT_EQ(stop_spinners(&low, &l, 1), 0);
+	NK_EXPECT_EQ(nk_thread_join(h, NULL), 0);
+	NK_EXPECT_EQ(remote.err, 0);
+	NK_EXPECT_EQ(remote.cpu, cpu);
+	NK_EXPECT_GT(remote.low_count, 0);
+	NK_EXPECT_LT(remote.ran_ns - t0, 1000 * MS);
+	if (remote.ran && t0)
+		nk_test_diag("woken from CPU %d, ran on CPU %d %llu us later", nk_cpu_id(), cpu,
+			     (unsigned long long)((remote.ran_ns - t0) / US));
+}
+
 /* --- tickless, statistics --- */
 
 #define QUIET_NS (50 * MS)
@@ -963,4 +1034,60 @@ NK_TEST(sched, fpu_sse_state_per_thread)
 		NK_EXPECT_GE(fpu[i].yield_others, FPU_YIELDS / 2);
 	}
 	NK_EXPECT(fpu[0].spin_others >= FPU_PREEMPTS || fpu[1].spin_others >= FPU_PREEMPTS);
+}
+
+static struct fpu_regs mover_want, mover_seen, scribble;
+static volatile int mover_from = -1, mover_to = -1, mover_at = -1, mover_err = 1;
+
+static void fpu_scribble(void *in, void **out)
+{
+	fpu_load(&scribble);
+}
+
+/* The next online CPU after cpu. */
+static int next_cpu(int cpu)
+{
+	for (int i = 1; i < nk_cpu_count(); i++) {
+		int c = (cpu + i) % nk_cpu_count();
+
+		if (nk_cpu_get(c)->state == NK_CPU_ONLINE)
+			return c;
+	}
+	return cpu;
+}
+
+/*
+ * Loads its registers, has a thread on the next CPU leave other values in that CPU's
+ * registers, moves itself there and reads its own back.
+ */
+static void fpu_mover(void *in, void **out)
+{
+	nk_thread_id_t t;
+
+	fpu_load(&mover_want);
+	mover_from = nk_cpu_id();
+	mover_to = next_cpu(mover_from);
+	if (!nk_thread_start(fpu_scribble, NULL, NULL, 0, 0, &t, mover_to))
+		nk_thread_join(t, NULL);
+	mover_err = nk_thread_move(nk_thread_self(), mover_to);
+	mover_at = nk_cpu_id();
+	fpu_read(&mover_seen);
+}
+
+/* FPU state follows a thread to another CPU. */
+NK_TEST(sched, fpu_state_follows_moved_thread)
+{
+	nk_thread_id_t t;
+
+	if (other_cpu() == nk_cpu_id())
+		NK_SKIP("one CPU: nowhere to move to");
+	fpu_pattern(&mover_want, 2);
+	fpu_pattern(&scribble, 3);
+	memset(&mover_seen, 0, sizeof(mover_seen));
+	NK_ASSERT_EQ(nk_thread_start(fpu_mover, NULL, NULL, 0, 0, &t, NK_CPU_ANY), 0);
+	NK_ASSERT_EQ(nk_thread_join(t, NULL), 0);
+	NK_EXPECT_EQ(mover_err, 0);
+	NK_EXPECT_NE(mover_from, mover_to);
+	NK_EXPECT_EQ(mover_at, mover_to);
+	NK_EXPECT(!memcmp(&mover_seen, &mover_want, sizeof(mover_seen)));
 }
