@@ -1091,3 +1091,27 @@ NK_TEST(sched, fpu_state_follows_moved_thread)
 	NK_EXPECT_EQ(mover_at, mover_to);
 	NK_EXPECT(!memcmp(&mover_seen, &mover_want, sizeof(mover_seen)));
 }
+
+static volatile int first_cpu = -1;
+
+static void note_first_cpu(void *in, void **out)
+{
+	first_cpu = nk_cpu_id();
+}
+
+/* A free thread moved before it first runs starts where it was moved to, not where placed. */
+NK_TEST(sched, move_created_thread)
+{
+	int to[3], n = other_cpus(to, 3);
+	nk_thread_id_t t;
+
+	if (!n)
+		NK_SKIP("one CPU: nowhere to move to");
+	first_cpu = -1;
+	NK_ASSERT_EQ(nk_thread_create(note_first_cpu, NULL, NULL, 0, 0, &t, NK_CPU_ANY), 0);
+	NK_EXPECT_EQ(nk_thread_move(t, to[n - 1]), 0);
+	NK_EXPECT_EQ(nk_thread_cpu(t), to[n - 1]);
+	NK_EXPECT_EQ(nk_thread_run(t), 0);
+	NK_EXPECT_EQ(nk_thread_join(t, NULL), 0);
+	NK_EXPECT_EQ(first_cpu, to[n - 1]);
+}
