@@ -2,7 +2,7 @@
  * KTAP suite `threads`: create/join in a loop without memory growth after warm-up, fork, join
  * errors, TLS keys and their destructors, return values and nk_thread_exit, names and
  * priorities, a stack overflow caught by the guard page, a bound thread on every CPU, and
- * join_all_children. Threads that wait for the test do so with a deadline, and objects they
+ * join_all_children (exactly the joinable children, leaving one another joiner claimed). Threads that wait for the test do so with a deadline, and objects they
  * share with it are static: a failed case never leaves a thread hanging or writing to a dead
  * stack frame.
  */

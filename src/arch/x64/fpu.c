@@ -91,7 +91,7 @@ void nk_arch_fpu_init_cpu(void)
 	}
 	nk_this_cpu()->fpu_trapping = true;
 	if (nk_cpu_id() == 0)
-		nk_info("fpu: %s, state %zu bytes, xcr0 0x%llx",
+		nk_info("%s, state %zu bytes, xcr0 0x%llx",
 			kind == FPU_FXSAVE ? "fxsave" : kind == FPU_XSAVE ? "xsave" : "xsaveopt",
 			area_size, (unsigned long long)xcr0);
 }

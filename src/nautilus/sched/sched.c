@@ -671,7 +671,7 @@ void nk_sched_init(void)
 	idle->prio = NK_PRIO_MIN;
 	nk_thread_set_name(idle, "idle/0");
 	__atomic_store_n(&rq->idle, idle, __ATOMIC_RELEASE);
-	nk_info("scheduler: quantum %d us, default stack %d bytes", CONFIG_SCHED_QUANTUM_US,
+	nk_info("quantum %d us, default stack %d bytes", CONFIG_SCHED_QUANTUM_US,
 		CONFIG_THREAD_STACK_SIZE);
 }
 

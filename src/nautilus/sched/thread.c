@@ -361,12 +361,8 @@ int nk_thread_join_all_children(void)
 			n++;
 			continue;
 		}
-		/*
-		 * Claimed by another joiner, whose join takes it off the thread list; only ours
-		 * to forget, unless that join has already released (and maybe reused) it.
-		 */
-		flags = nk_spin_lock_irqsave(&all_lock);
-		if (c->parent == me)
+		flags = nk_spin_lock_irqsave(&all_lock); /* another joiner claimed it: not ours */
+		if (c->parent == me) /* unless that join released (and maybe reused) it already */
 			unlink_child(c);
 		nk_spin_unlock_irqrestore(&all_lock, flags);
 	}
