@@ -1115,3 +1115,43 @@ NK_TEST(sched, move_created_thread)
 	NK_EXPECT_EQ(nk_thread_join(t, NULL), 0);
 	NK_EXPECT_EQ(first_cpu, to[n - 1]);
 }
+
+static struct spinner live;
+
+struct idle_find {
+	int cpu;
+	struct nk_thread_info info;
+};
+
+static void find_idle(const struct nk_thread_info *info, void *arg)
+{
+	struct idle_find *f = arg;
+
+	if (info->idle && info->cpu == f->cpu)
+		f->info = *info;
+}
+
+/*
+ * While one thread runs on a tickless CPU (no switch), its busy time, its run time and the
+ * idle thread's state show it: the statistics include the running slice, and the idle thread
+ * is not listed as running.
+ */
+NK_TEST(sched, stats_include_running_slice)
+{
+	int cpu = other_cpu();
+	struct nk_sched_stats a, b;
+	struct idle_find f = { .cpu = cpu };
+	nk_thread_id_t t;
+
+	if (cpu == nk_cpu_id())
+		NK_SKIP("one CPU");
+	NK_ASSERT_EQ(start_spinners(&live, &t, 1, cpu, NK_PRIO_DEFAULT), 1);
+	NK_EXPECT(await_ge(&live.started, 1, nk_time_ns() + WAIT_NS));
+	a = stats_of(cpu);
+	nk_sleep(QUIET_NS);
+	b = stats_of(cpu);
+	nk_thread_for_each(find_idle, &f);
+	NK_EXPECT_EQ(stop_spinners(&live, &t, 1), 0);
+	NK_EXPECT_GE(b.busy_ns - a.busy_ns, QUIET_NS * 9 / 10);
+	NK_EXPECT_NE(f.info.state, NK_THREAD_RUNNING);
+}
