@@ -852,3 +852,42 @@ NK_TEST(threads, join_all_children_skips_claimed_child)
 	NK_EXPECT(await_count(threads, nk_time_ns() + WAIT_NS));
 	NK_EXPECT_EQ(nk_thread_count(), threads);
 }
+
+static volatile int deaf_go;
+
+/* Interrupts off for longer than NK_XCALL_TIMEOUT_MS: this CPU answers no cross-call. */
+static void deaf_cpu(void *in, void **out)
+{
+	unsigned long flags = nk_arch_irq_save();
+	uint64_t end = nk_time_ns() + 1500 * MS;
+
+	deaf_go = 1;
+	while (nk_time_ns() < end)
+		__builtin_ia32_pause();
+	nk_arch_irq_restore(flags);
+}
+
+/*
+ * A new stack's guard page waits for every CPU's TLB flush; when one CPU does not answer in
+ * time (-ETIMEDOUT, the page stays guarded), creating the thread must fail or succeed, not
+ * hand a still-guarded block back to the page allocator (which writes into its first page).
+ */
+NK_TEST(threads, create_while_a_cpu_does_not_answer)
+{
+	int cpu = nk_cpu_count() - 1, err;
+	nk_thread_id_t deaf, t;
+
+	if (cpu == nk_cpu_id())
+		NK_SKIP("one CPU");
+	deaf_go = 0;
+	nk_thread_cache_drain(); /* the next block comes from the page allocator */
+	NK_ASSERT_EQ(nk_thread_start(deaf_cpu, NULL, NULL, 0, 0, &deaf, cpu), 0);
+	NK_EXPECT(await_ge(&deaf_go, 1, nk_time_ns() + WAIT_NS));
+	err = nk_thread_create(echo, NULL, NULL, 0, 0, &t, nk_cpu_id());
+	nk_test_diag("nk_thread_create: %d", err);
+	if (!err) {
+		NK_EXPECT_EQ(nk_thread_run(t), 0);
+		NK_EXPECT_EQ(nk_thread_join(t, NULL), 0);
+	}
+	NK_EXPECT_EQ(nk_thread_join(deaf, NULL), 0);
+}
