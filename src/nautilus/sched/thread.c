@@ -65,6 +65,7 @@ static struct nk_thread *block_alloc(unsigned order, int node)
 	if (!block)
 		return NULL;
 	if (nk_arch_page_guard(block)) {
+		nk_arch_page_unguard(block); /* -ETIMEDOUT leaves it guarded: mapped before the free */
 		nk_page_free(block);
 		return NULL;
 	}
