@@ -656,7 +656,7 @@ static const char *current_name(void)
 {
 	struct nk_thread *t = nk_this_cpu()->current_thread;
 
-	return t ? t->name : NULL;
+	return t && t->name[0] ? t->name : NULL; /* unnamed: the report says no "by" */
 }
 
 void nk_sched_init(void)
