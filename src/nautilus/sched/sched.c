@@ -153,13 +153,24 @@ void nk_sched_program_timer(struct nk_rq *rq)
 	arm_oneshot(rq, want, now);
 }
 
-/* A quantum runs while a thread of the running one's priority (or higher) waits. */
-static void set_quantum(struct nk_rq *rq, struct nk_thread *running, uint64_t now, bool fresh)
+/*
+ * A quantum runs while a thread of the running one's priority (or higher) waits; `waiting`:
+ * the highest priority waiting (counting a thread about to be queued again), -1 for none.
+ */
+static void set_quantum(struct nk_rq *rq, struct nk_thread *running, int waiting, uint64_t now,
+			bool fresh)
 {
-	if (running->idle || rq_top(rq) < running->prio)
+	if (running->idle || waiting < running->prio)
 		rq->quantum_end = 0;
 	else if (fresh || !rq->quantum_end)
 		rq->quantum_end = now + QUANTUM_NS;
+}
+
+/* A thread tied with the running one was queued here: start a quantum if none runs. */
+static void start_quantum(struct nk_rq *rq)
+{
+	set_quantum(rq, rq->current, rq_top(rq), nk_time_ns(), false);
+	nk_sched_program_timer(rq);
 }
 
 static void timer_interrupt(void *arg)
@@ -198,7 +209,7 @@ static int after_enqueue(struct nk_rq *rq, struct nk_thread *t)
 		if (cur->idle || t->prio > cur->prio)
 			nk_this_cpu()->need_resched = 1;
 		else
-			set_quantum(rq, cur, nk_time_ns(), false), nk_sched_program_timer(rq);
+			start_quantum(rq);
 		return -1;
 	}
 	rq->wakeup_ipis++;
@@ -291,7 +302,7 @@ static void finish_switch(void)
 	rq->prev = NULL;
 	if (prev->state == NK_THREAD_RUNNING && !prev->idle) {
 		if (prev->cpu == rq->cpu)
-			rq_push(rq, prev);
+			rq_push(rq, prev); /* schedule() counted it when it chose the quantum */
 		else
 			moved = prev;
 	} else if (prev->state == NK_THREAD_EXITED) {
@@ -326,6 +337,7 @@ static void schedule(enum reason why)
 	struct nk_rq *rq = this_rq();
 	struct nk_thread *prev = rq->current, *next;
 	uint64_t now = nk_time_ns();
+	bool requeued;
 	int top;
 
 	if (why == REASON_BLOCK && nk_this_cpu()->preempt_disable)
@@ -335,18 +347,21 @@ static void schedule(enum reason why)
 	top = rq_top(rq);
 	if (keep_running(rq, prev, top, why)) {
 		rq->quantum_expired = false;
-		set_quantum(rq, prev, now, false);
+		set_quantum(rq, prev, top, now, false);
 		nk_sched_program_timer(rq);
 		nk_raw_spin_unlock(&rq->lock);
 		return;
 	}
 	next = top >= 0 ? rq_pop(rq, top) : rq->idle;
+	requeued = prev->state == NK_THREAD_RUNNING && !prev->idle && prev->cpu == rq->cpu;
 	if (why == REASON_PREEMPT && prev->state == NK_THREAD_RUNNING && !prev->idle)
 		rq->preemptions++;
 	rq->quantum_expired = false;
 	next->state = NK_THREAD_RUNNING;
+	if (prev->idle)
+		prev->state = NK_THREAD_RUNNABLE; /* never queued; listed as ready, not running */
 	account(rq, prev, next, now);
-	set_quantum(rq, next, now, true);
+	set_quantum(rq, next, NK_MAX(rq_top(rq), requeued ? prev->prio : -1), now, true);
 	nk_sched_program_timer(rq);
 	rq->prev = prev;
 	rq->current = next;
@@ -525,7 +540,8 @@ int nk_sched_move(struct nk_thread *t, int cpu)
 		else
 			nk_ipi_send(old, NK_VEC_RESCHED);
 	} else {
-		nk_raw_spin_unlock(&rq->lock); /* created or blocked: queued there when it runs */
+		t->placed = true; /* created or blocked: queued there when it runs */
+		nk_raw_spin_unlock(&rq->lock);
 	}
 	nk_arch_irq_restore(flags);
 	return 0;
@@ -556,7 +572,8 @@ static struct nk_thread *steal_from(struct nk_rq *victim, int me)
 {
 	struct nk_thread *t;
 
-	if (!__atomic_load_n(&victim->nr, __ATOMIC_RELAXED))
+	/* An idle victim runs its queue itself: taking it back would undo a move or a wake-up. */
+	if (!__atomic_load_n(&victim->nr, __ATOMIC_RELAXED) || victim->current->idle)
 		return NULL;
 	nk_raw_spin_lock(&victim->lock);
 	t = rq_find_movable(victim);
@@ -639,7 +656,7 @@ static const char *current_name(void)
 {
 	struct nk_thread *t = nk_this_cpu()->current_thread;
 
-	return t ? t->name : NULL;
+	return t && t->name[0] ? t->name : NULL; /* unnamed: the report says no "by" */
 }
 
 void nk_sched_init(void)
@@ -663,6 +680,7 @@ void nk_sched_init(void)
 		panic("scheduler: idle thread for CPU 0: %d", err);
 	idle = tid;
 	idle->idle = true;
+	idle->state = NK_THREAD_RUNNABLE;
 	idle->prio = NK_PRIO_MIN;
 	nk_thread_set_name(idle, "idle/0");
 	__atomic_store_n(&rq->idle, idle, __ATOMIC_RELEASE);
@@ -727,10 +745,14 @@ bool nk_sched_fpu_first_use(void)
 int nk_sched_get_stats(int cpu, struct nk_sched_stats *st)
 {
 	struct nk_rq *rq;
+	struct nk_thread *cur;
+	uint64_t slice;
 
 	if (!nk_sched_cpu_ready(cpu))
 		return -EINVAL;
 	rq = &rqs[cpu];
+	cur = rq->current;
+	slice = nk_time_ns() - cur->switched_in_at; /* the running thread's time so far counts */
 	*st = (struct nk_sched_stats){
 		.cpu = cpu,
 		.runnable = rq->nr,
@@ -740,8 +762,8 @@ int nk_sched_get_stats(int cpu, struct nk_sched_stats *st)
 		.steals = rq->steals,
 		.timer_arms = rq->timer_arms,
 		.wakeup_ipis = rq->wakeup_ipis,
-		.idle_ns = rq->idle_ns,
-		.busy_ns = rq->busy_ns,
+		.idle_ns = rq->idle_ns + (cur->idle ? slice : 0),
+		.busy_ns = rq->busy_ns + (cur->idle ? 0 : slice),
 		.tickless = rq->quantum_end == 0,
 	};
 	return 0;
