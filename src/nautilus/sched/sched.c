@@ -137,20 +137,28 @@ static void arm_oneshot(struct nk_rq *rq, uint64_t when, uint64_t now)
 	rq->timer_arms++;
 }
 
-/* Interrupts off, on rq's own CPU. An earlier shot already armed is left: its handler re-arms. */
-void nk_sched_program_timer(struct nk_rq *rq)
+/*
+ * Interrupts off, on rq's own CPU; now: the time if the caller has it, else 0. An earlier shot
+ * already armed is left: its handler re-arms.
+ */
+static void program_timer(struct nk_rq *rq, uint64_t now)
 {
 	uint64_t want = nk_timer_next_deadline();
-	uint64_t now;
 
 	if (rq->quantum_end && (!want || rq->quantum_end < want))
 		want = rq->quantum_end;
 	if (!want)
 		return;
-	now = nk_time_ns();
+	if (!now)
+		now = nk_time_ns();
 	if (rq->armed_at && rq->armed_at <= want && rq->armed_at > now)
 		return;
 	arm_oneshot(rq, want, now);
+}
+
+void nk_sched_program_timer(struct nk_rq *rq)
+{
+	program_timer(rq, 0);
 }
 
 /*
@@ -185,7 +193,7 @@ static void timer_interrupt(void *arg)
 		rq->quantum_expired = true;
 		nk_this_cpu()->need_resched = 1;
 	}
-	nk_sched_program_timer(rq);
+	program_timer(rq, 0); /* the callbacks took time: read the clock again */
 }
 
 static void resched_interrupt(int vector, void *arg)
@@ -348,7 +356,7 @@ static void schedule(enum reason why)
 	if (keep_running(rq, prev, top, why)) {
 		rq->quantum_expired = false;
 		set_quantum(rq, prev, top, now, false);
-		nk_sched_program_timer(rq);
+		program_timer(rq, now);
 		nk_raw_spin_unlock(&rq->lock);
 		return;
 	}
@@ -362,7 +370,7 @@ static void schedule(enum reason why)
 		prev->state = NK_THREAD_RUNNABLE; /* never queued; listed as ready, not running */
 	account(rq, prev, next, now);
 	set_quantum(rq, next, NK_MAX(rq_top(rq), requeued ? prev->prio : -1), now, true);
-	nk_sched_program_timer(rq);
+	program_timer(rq, now);
 	rq->prev = prev;
 	rq->current = next;
 	nk_this_cpu()->current_thread = next;
