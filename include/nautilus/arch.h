@@ -34,6 +34,8 @@ void nk_arch_reboot(void) __nk_noreturn;
  */
 int nk_arch_timer_oneshot(uint64_t ns);
 void nk_arch_timer_set_handler(void (*fn)(void *arg), void *arg);
+/* This CPU's handler now (the scheduler's, once threads run). */
+void nk_arch_timer_get_handler(void (**fn)(void *arg), void **arg);
 
 /* Stop every other CPU (NMI) for a panic; they halt. Does nothing before SMP bring-up. */
 void nk_arch_stop_other_cpus(void);
@@ -95,6 +97,49 @@ int nk_arch_trap_catch(void (*fn)(void *), void *arg, struct nk_trap_info *info)
  * thread's name). Called in the fault handler; may return NULL. NULL: no name.
  */
 void nk_arch_trap_set_guard_namer(const char *(*name)(void));
+
+/*
+ * Threads (src/arch/x64/switch.S). nk_arch_context_switch saves the callee-saved registers on
+ * the current stack, stores the stack pointer in *save_sp, and resumes the context saved at
+ * next_sp; it returns when something switches back. Interrupts off.
+ * nk_arch_context_init prepares a new stack (top: its highest address) so that switching to
+ * the returned stack pointer calls nk_sched_thread_entry().
+ */
+void nk_arch_context_switch(void **save_sp, void *next_sp);
+void *nk_arch_context_init(void *stack_top);
+
+/*
+ * nk_thread_fork's frame as its assembly part saved it, lowest address first: the caller's
+ * callee-saved registers, its frame pointer and the return address into it.
+ */
+struct nk_fork_frame {
+	uint64_t r15, r14, r13, r12, rbx, rbp, ret;
+};
+/*
+ * Build the child's stack for nk_thread_fork: copy the forking function's frame (from the
+ * caller's stack pointer up to its saved frame pointer and return address) below stack_top,
+ * make the function return into nk_thread_exit(NULL), and return the stack pointer to switch
+ * to (it resumes the copy with 0 from nk_thread_fork). NULL if the frame does not fit in
+ * max_len bytes.
+ */
+void *nk_arch_fork_stack(const struct nk_fork_frame *f, void *stack_top, size_t max_len);
+
+/*
+ * FPU/SSE/AVX state (src/arch/x64/fpu.c). nk_arch_fpu_init_cpu on each CPU before its first
+ * thread; an area is nk_arch_fpu_area_size() bytes, 64-byte aligned. While trapping is on,
+ * the first FPU instruction calls nk_sched_fpu_first_use() from the #NM handler.
+ */
+void nk_arch_fpu_init_cpu(void);
+size_t nk_arch_fpu_area_size(void);
+void nk_arch_fpu_trap_first_use(bool on);
+void nk_arch_fpu_save(void *area);
+void nk_arch_fpu_restore(const void *area);
+/* A fresh thread's state: x87 and MXCSR defaults, vector registers zero. */
+void nk_arch_fpu_init_area(void *area);
+/* The scheduler's side of #NM: give the running thread FPU state; false if it is not a thread's. */
+bool nk_sched_fpu_first_use(void);
+/* The scheduler's side of an interrupt's exit: switch threads if one is due (irq_nesting 0). */
+void nk_sched_irq_exit(void);
 
 /* Exit codes the kernel passes to nk_arch_debug_exit; QEMU exits with (code << 1) | 1. */
 #define NK_EXIT_PASS	 0x10 /* QEMU status 33 */

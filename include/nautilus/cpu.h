@@ -24,9 +24,12 @@ struct nk_cpu {
 	uint32_t apic_id;
 	int node; /* NUMA node (0 without SRAT) */
 	volatile enum nk_cpu_state state;
-	void *current_thread; /* the scheduler's (threads issue) */
-	int irq_nesting;      /* interrupt handlers running on this CPU */
-	int preempt_disable;  /* > 0: the scheduler must not switch away */
+	void *current_thread;	 /* the running struct nk_thread */
+	void *sched;		 /* the scheduler's per-CPU state (its run queue) */
+	int irq_nesting;	 /* interrupt handlers running on this CPU */
+	int preempt_disable;	 /* > 0: the scheduler must not switch away */
+	volatile int need_resched; /* switch at the next preemption point */
+	bool fpu_trapping;	 /* CR0.TS set: an FPU instruction raises #NM */
 	uint64_t tsc_khz;
 	int64_t tsc_skew;	 /* this CPU's TSC minus the boot CPU's, in cycles, at bring-up */
 	uint64_t irqs;		 /* interrupts taken (all vectors) */

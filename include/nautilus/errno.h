@@ -17,10 +17,12 @@
 #define EINVAL	     22
 #define ENOSPC	     28
 #define ERANGE	     34
+#define EDEADLK	     35
 #define ENOSYS	     38
 #define ENAMETOOLONG 36
 #define ENOTSUP	     95
 #define ETIMEDOUT    110
+#define ECANCELED    125
 
 /* Pointer returns that carry an error: NULL-free, like Linux's ERR_PTR. */
 #define NK_MAX_ERRNO  4095

@@ -17,6 +17,7 @@ typedef void (*nk_irq_handler_t)(int vector, void *arg);
 #define NK_VEC_LAST_DYNAMIC  0xef
 #define NK_VEC_TIMER	     0xf0 /* local APIC timer */
 #define NK_VEC_XCALL	     0xf1 /* cross-call queue kick */
+#define NK_VEC_RESCHED	     0xf2 /* scheduler: look at the run queue and timers again */
 #define NK_VEC_ERROR	     0xfe /* local APIC error */
 #define NK_VEC_SPURIOUS	     0xff /* local APIC spurious */
 

@@ -11,7 +11,9 @@
 
 /* Boot CPU: turn nk_main's context into the "main" thread, create its idle thread. */
 void nk_sched_init(void);
-/* An application processor, once online: its bring-up context becomes its idle thread. */
+/* An application processor: its bring-up context becomes its idle thread (before it is
+ * marked online), then runs the idle loop. */
+void nk_sched_ap_init(void);
 void nk_sched_ap_idle(void) __attribute__((noreturn));
 
 /*

@@ -4,7 +4,8 @@
  * run only there; free ones (NK_CPU_ANY) are placed by the scheduler and may be stolen by idle
  * CPUs. Thread structures and default-size stacks are recycled through per-CPU free lists.
  *
- * Return values are 0 or -errno unless said otherwise.
+ * Return values are 0 or -errno unless said otherwise. Creating, joining and exiting are for
+ * thread context (not interrupt handlers): they may allocate, sleep or wait for other CPUs.
  */
 #ifndef NK_NAUTILUS_THREAD_H
 #define NK_NAUTILUS_THREAD_H
@@ -133,5 +134,7 @@ struct nk_thread_info {
 void nk_thread_for_each(void (*fn)(const struct nk_thread_info *info, void *arg), void *arg);
 /* Live threads (not yet freed), including idle ones. */
 int nk_thread_count(void);
+/* Give every CPU's recycled threads back to the page allocator (leak checks). Thread context. */
+void nk_thread_cache_drain(void);
 
 #endif

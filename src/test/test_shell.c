@@ -1,7 +1,9 @@
 /*
  * Suite "shell": the line editor and the dispatcher fed from buffers with their output captured,
- * and peek/poke refusing addresses that would fault, hang the machine or corrupt the kernel.
+ * peek/poke refusing addresses that would fault, hang the machine or corrupt the kernel, and the
+ * thread commands (sleep and burn parse durations and counts strictly; threads and sched tables).
  */
+#include <nautilus/cpu.h>
 #include <nautilus/errno.h>
 #include <nautilus/kernel.h>
 #include <nautilus/mm.h>
@@ -9,6 +11,9 @@
 #include <nautilus/shell.h>
 #include <nautilus/string.h>
 #include <nautilus/test.h>
+#include <nautilus/thread.h>
+#include <nautilus/time.h>
+#include <nautilus/timer.h>
 
 #include "../nautilus/shell/editor.h"
 #include "../nautilus/shell/shell_internal.h"
@@ -346,4 +351,119 @@ NK_TEST(shell, poke_then_peek_a_buffer)
 	NK_EXPECT_EQ(buf[0], 0);
 	NK_EXPECT_EQ(buf[2], 0xef);
 	nk_free(buf);
+}
+
+/* --- threads, sched, sleep, burn --- */
+
+#define MS (1000 * 1000ULL)
+
+/* Run line; it must take at least min_ns. */
+static void expect_sleeps(struct nk_test_ctx *nk_t, const char *line, uint64_t min_ns)
+{
+	uint64_t t0 = nk_time_ns();
+
+	NK_EXPECT_EQ(run(line), 0);
+	NK_EXPECT_GE(nk_time_ns() - t0, min_ns);
+	NK_EXPECT_STREQ(cap, "");
+}
+
+/* line is refused with -EINVAL, a message containing why, and the usage. */
+static void expect_refused(struct nk_test_ctx *nk_t, const char *line, const char *why,
+			   const char *usage)
+{
+	NK_EXPECT_EQ(run(line), -EINVAL);
+	if (why && !strstr(cap, why))
+		nk_test_fail(nk_t, __FILE__, __LINE__, "\"%s\": no \"%s\" in \"%s\"", line, why,
+			     cap);
+	if (!strstr(cap, usage))
+		nk_test_fail(nk_t, __FILE__, __LINE__, "\"%s\": no usage line in \"%s\"", line,
+			     cap);
+}
+
+NK_TEST(shell, sleep_durations)
+{
+	static const char *const bad[] = { "sleep x",  "sleep 10m",  "sleep -5ms", "sleep 1.5s",
+					   "sleep ms", "sleep 10 s", "sleep 0x10", "sleep 5S" };
+	const char *usage = "usage: sleep <duration>";
+
+	expect_sleeps(nk_t, "sleep 20ms", 20 * MS);
+	expect_sleeps(nk_t, "sleep 15", 15 * MS); /* a bare number is ms */
+	expect_sleeps(nk_t, "sleep 3000us", 3 * MS);
+	expect_sleeps(nk_t, "sleep 0", 0);
+	expect_sleeps(nk_t, "sleep 010ms", 10 * MS); /* decimal, not octal */
+	for (size_t i = 0; i < NK_ARRAY_SIZE(bad); i++)
+		expect_refused(nk_t, bad[i], NULL, usage);
+	expect_refused(nk_t, "sleep x", "bad duration \"x\"", usage);
+	expect_refused(nk_t, "sleep", NULL, usage);
+	expect_refused(nk_t, "sleep 3601s", "at most 3600 s", usage);
+	expect_refused(nk_t, "sleep 99999999999999999999999999ms", "too long", usage);
+	expect_refused(nk_t, "sleep 18446744073709551615s", "too long", usage);
+}
+
+/* Until nk_thread_count() is n (detached threads are reaped after they exit), or 5 s. */
+static bool await_thread_count(int n)
+{
+	uint64_t end = nk_time_ns() + 5000 * MS;
+
+	while (nk_thread_count() != n && nk_time_ns() < end)
+		nk_sleep(MS);
+	return nk_thread_count() == n;
+}
+
+NK_TEST(shell, burn_starts_detached_threads)
+{
+	static const char *const bad[] = { "burn 0",	  "burn 65",	"burn x",     "burn -1",
+					   "burn 2 1min", "burn 2 61s", "burn 1 2 3", "burn 0x2" };
+	const char *usage = "usage: burn <threads> [duration]";
+	int threads = nk_thread_count();
+	uint64_t t0 = nk_time_ns();
+
+	NK_EXPECT_EQ(run("burn 2 300ms"), 0);
+	NK_EXPECT(strstr(cap, "burn: 2 threads spinning for 300 ms"));
+	NK_EXPECT_EQ(run("threads"), 0);
+	if (nk_time_ns() - t0 < 200 * MS) { /* else the host held us up: they may be gone */
+		NK_EXPECT(strstr(cap, " burn-0 "));
+		NK_EXPECT(strstr(cap, " burn-1 "));
+	}
+	NK_EXPECT(await_thread_count(threads));
+	for (size_t i = 0; i < NK_ARRAY_SIZE(bad); i++)
+		expect_refused(nk_t, bad[i], NULL, usage);
+	expect_refused(nk_t, "burn", NULL, usage);
+	expect_refused(nk_t, "burn 65", "bad thread count \"65\": 1 to 64", usage);
+	expect_refused(nk_t, "burn 1 x", "bad duration \"x\"", usage);
+	NK_EXPECT_EQ(nk_thread_count(), threads);
+}
+
+/* The table lists the calling thread as running here, and counts the threads. */
+NK_TEST(shell, threads_table)
+{
+	nk_thread_id_t self = nk_thread_self();
+	const char *name = nk_thread_name(self);
+	char row[96], total[32];
+
+	NK_EXPECT_EQ(run("threads"), 0);
+	NK_EXPECT(strstr(cap, "   id name "));
+	nk_snprintf(row, sizeof(row), "\n%5llu %-20s %3d %-8s ",
+		    (unsigned long long)nk_thread_number(self), name[0] ? name : "-", nk_cpu_id(),
+		    nk_thread_state_name(NK_THREAD_RUNNING));
+	NK_EXPECT(strstr(cap, row));
+	nk_snprintf(total, sizeof(total), "\n%d threads (", nk_thread_count());
+	NK_EXPECT(strstr(cap, total));
+	expect_refused(nk_t, "threads all", NULL, "usage: threads\n");
+}
+
+/* One row per online CPU, numbered. */
+NK_TEST(shell, sched_table)
+{
+	char row[16];
+
+	NK_EXPECT_EQ(run("sched"), 0);
+	NK_EXPECT(strstr(cap, "cpu threads runnable"));
+	for (int cpu = 0; cpu < nk_cpu_count(); cpu++) {
+		nk_snprintf(row, sizeof(row), "\n%3d ", cpu);
+		NK_EXPECT(strstr(cap, row));
+	}
+	nk_snprintf(row, sizeof(row), "\n%3d ", nk_cpu_count());
+	NK_EXPECT(!strstr(cap, row));
+	expect_refused(nk_t, "sched 0", NULL, "usage: sched\n");
 }

@@ -147,6 +147,30 @@ static void shot_wait(struct shot *s, uint64_t t0, uint64_t watch_ns)
 }
 
 /*
+ * The tests take this CPU's one-shot timer from the scheduler and give it back with a shot
+ * due at once, so that the scheduler's handler runs and arms what it needs again.
+ */
+struct borrowed {
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static struct borrowed borrow_timer(void (*fn)(void *arg), void *arg)
+{
+	struct borrowed b;
+
+	nk_arch_timer_get_handler(&b.fn, &b.arg);
+	nk_arch_timer_set_handler(fn, arg);
+	return b;
+}
+
+static void return_timer(struct borrowed b)
+{
+	nk_arch_timer_set_handler(b.fn, b.arg);
+	nk_arch_timer_oneshot(1);
+}
+
+/*
  * On this CPU: arm first_ns (unless 0), then ns, which should replace it. *took: TSC cycles
  * from just before arming ns to the first firing.
  */
@@ -155,8 +179,10 @@ static int shot_run(struct shot *s, uint64_t first_ns, uint64_t ns, uint64_t *to
 	uint64_t t0;
 	int err = 0;
 
+	struct borrowed b;
+
 	s->fired = 0;
-	nk_arch_timer_set_handler(shot_fn, s);
+	b = borrow_timer(shot_fn, s);
 	if (first_ns)
 		err = nk_arch_timer_oneshot(first_ns);
 	t0 = nk_arch_cycles();
@@ -165,7 +191,7 @@ static int shot_run(struct shot *s, uint64_t first_ns, uint64_t ns, uint64_t *to
 	if (!err)
 		shot_wait(s, t0, first_ns + GRACE_NS);
 	nk_arch_timer_oneshot(0);
-	nk_arch_timer_set_handler(NULL, NULL);
+	return_timer(b);
 	*took = s->first - t0;
 	return err;
 }
@@ -213,12 +239,12 @@ NK_TEST(time, oneshot_1ns)
 NK_TEST(time, oneshot_disarm)
 {
 	struct shot s = { 0, 0 };
+	struct borrowed b = borrow_timer(shot_fn, &s);
 
-	nk_arch_timer_set_handler(shot_fn, &s);
 	NK_EXPECT_EQ(nk_arch_timer_oneshot(5 * MS), 0);
 	NK_EXPECT_EQ(nk_arch_timer_oneshot(0), 0);
 	wait_until(nk_arch_cycles() + cycles_of(20 * MS), NULL);
-	nk_arch_timer_set_handler(NULL, NULL);
+	return_timer(b);
 	NK_EXPECT_EQ(s.fired, 0);
 }
 
@@ -233,8 +259,10 @@ NK_TEST(time, oneshot_too_long)
 {
 	struct nk_time_info ti;
 	struct shot s = { 0, 0 };
+	struct borrowed b;
 
 	nk_time_get_info(&ti);
+	b = borrow_timer(NULL, NULL);
 	NK_EXPECT_EQ(nk_arch_timer_oneshot(~0ULL), -ERANGE);
 	if (!ti.timer_deadline) {
 		NK_EXPECT_EQ(nk_arch_timer_oneshot(ti.timer_max_ns + 1), -ERANGE);
@@ -246,7 +274,7 @@ NK_TEST(time, oneshot_too_long)
 	NK_EXPECT_EQ(nk_arch_timer_oneshot(~0ULL), -ERANGE);
 	shot_wait(&s, nk_arch_cycles(), 0);
 	nk_arch_timer_oneshot(0);
-	nk_arch_timer_set_handler(NULL, NULL);
+	return_timer(b);
 	NK_EXPECT_EQ(s.fired, 1);
 	nk_test_diag("longest one-shot %llu ms", (unsigned long long)(ti.timer_max_ns / MS));
 }
@@ -255,24 +283,28 @@ NK_TEST(time, oneshot_too_long)
 NK_TEST(time, tsc_deadline)
 {
 	struct nk_time_info ti;
+	struct borrowed b;
 
 	nk_time_get_info(&ti);
 	if (!ti.timer_deadline)
 		NK_SKIP("no TSC-deadline mode (CPUID.01H:ECX[24] clear): APIC count mode in use");
+	b = borrow_timer(NULL, NULL);
 	NK_EXPECT_EQ(nk_arch_timer_oneshot(100000 * MS), 0);
 	NK_EXPECT_EQ(nk_arch_timer_oneshot(0), 0);
+	return_timer(b);
 	check_oneshot(nk_t, 0, MS);
 }
 
 static struct shot cpu_shots[NK_MAX_CPUS];
 static uint64_t cpu_armed_at[NK_MAX_CPUS];
+static struct borrowed cpu_borrowed[NK_MAX_CPUS];
 
 static void arm_here(void *arg)
 {
 	int id = nk_cpu_id();
 
 	cpu_shots[id].fired = 0;
-	nk_arch_timer_set_handler(shot_fn, &cpu_shots[id]);
+	cpu_borrowed[id] = borrow_timer(shot_fn, &cpu_shots[id]);
 	cpu_armed_at[id] = nk_arch_cycles();
 	if (nk_arch_timer_oneshot(MS))
 		cpu_shots[id].fired = -1;
@@ -289,7 +321,7 @@ static bool all_fired(void)
 static void disarm_here(void *arg)
 {
 	nk_arch_timer_oneshot(0);
-	nk_arch_timer_set_handler(NULL, NULL);
+	return_timer(cpu_borrowed[nk_cpu_id()]);
 }
 
 /* Each CPU's own timer and handler: 1 ms armed on every CPU fires once on every CPU. */

@@ -100,6 +100,16 @@ static inline uint64_t read_cr4(void)
 	return v;
 }
 
+static inline void write_cr0(uint64_t v)
+{
+	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline void write_cr4(uint64_t v)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
 static inline void cpu_relax(void)
 {
 	asm volatile("pause");

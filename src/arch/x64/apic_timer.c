@@ -155,6 +155,16 @@ void nk_arch_timer_set_handler(void (*fn)(void *arg), void *arg)
 	nk_arch_irq_restore(flags);
 }
 
+void nk_arch_timer_get_handler(void (**fn)(void *arg), void **arg)
+{
+	unsigned long flags = nk_arch_irq_save();
+	struct timer_handler *h = &handlers[nk_cpu_id()];
+
+	*fn = h->fn;
+	*arg = h->arg;
+	nk_arch_irq_restore(flags);
+}
+
 /* The deadline MSR fires when the TSC reaches it (a past value fires at once); 0 disarms. */
 static int arm_deadline(uint64_t ns)
 {

@@ -7,6 +7,7 @@
 #include <arch/x64/apic.h>
 #include <arch/x64/arch.h>
 #include <arch/x64/regs.h>
+#include <nautilus/arch.h>
 #include <nautilus/cpu.h>
 #include <nautilus/errno.h>
 #include <nautilus/irq.h>
@@ -108,4 +109,6 @@ void nk_irq_dispatch(struct nk_regs *r)
 		unexpected(v);
 	c->irq_nesting--;
 	nk_lapic_eoi();
+	if (c->need_resched)
+		nk_sched_irq_exit(); /* the interrupted thread may be switched away here */
 }

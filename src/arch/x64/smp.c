@@ -15,6 +15,7 @@
 #include <nautilus/mm.h>
 #include <nautilus/numa.h>
 #include <nautilus/printk.h>
+#include <nautilus/sched.h>
 #include <nautilus/string.h>
 #include <nautilus/time.h>
 
@@ -30,13 +31,6 @@ static volatile int ap_alive;
 
 void nk_smp_ap_entry(struct nk_cpu *c) __nk_noreturn;
 
-static void ap_idle(void) __nk_noreturn;
-static void ap_idle(void)
-{
-	for (;;)
-		asm volatile("sti; hlt" : : : "memory");
-}
-
 void nk_smp_ap_entry(struct nk_cpu *c)
 {
 	nk_percpu_load(c);
@@ -49,8 +43,10 @@ void nk_smp_ap_entry(struct nk_cpu *c)
 	nk_apic_timer_percpu_init();
 	nk_tsc_sync_ap(c);
 	c->tsc_khz = nk_tsc_khz();
+	nk_arch_fpu_init_cpu();
+	nk_sched_ap_init();
 	__atomic_store_n(&c->state, NK_CPU_ONLINE, __ATOMIC_RELEASE);
-	ap_idle();
+	nk_sched_ap_idle();
 }
 
 /* Wait for *p == value, at most timeout_ns. */

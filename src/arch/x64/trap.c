@@ -18,6 +18,7 @@ void nk_trap(struct nk_regs *r);
 
 /* Vectors handled apart (SDM vol. 3A table 6-1). */
 #define VEC_NMI		  2
+#define VEC_NO_FPU	  7
 #define VEC_DOUBLE_FAULT  8
 #define VEC_PAGE_FAULT	  14
 #define VEC_MACHINE_CHECK 18
@@ -160,6 +161,8 @@ void nk_trap(struct nk_regs *r)
 		nk_irq_dispatch(r);
 		return;
 	}
+	if (r->vector == VEC_NO_FPU && nk_this_cpu()->fpu_trapping && nk_sched_fpu_first_use())
+		return; /* a thread's first FPU instruction: it has its state now, retry */
 	if (r->vector == VEC_NMI && nk_panic_in_progress())
 		nk_arch_halt_forever(); /* another CPU panicked and stopped this one */
 	cr2 = fault_address(r->vector);

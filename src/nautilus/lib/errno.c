@@ -18,10 +18,12 @@ static const char *const names[] = {
 	[EINVAL] = "EINVAL",
 	[ENOSPC] = "ENOSPC",
 	[ERANGE] = "ERANGE",
+	[EDEADLK] = "EDEADLK",
 	[ENOSYS] = "ENOSYS",
 	[ENAMETOOLONG] = "ENAMETOOLONG",
 	[ENOTSUP] = "ENOTSUP",
 	[ETIMEDOUT] = "ETIMEDOUT",
+	[ECANCELED] = "ECANCELED",
 };
 
 /*
