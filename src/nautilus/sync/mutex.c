@@ -3,18 +3,11 @@
  * queue's lock orders "mark contended, then sleep" against "release, then wake", so no wake-up
  * is lost.
  */
-#include <nautilus/cpu.h>
 #include <nautilus/errno.h>
 #include <nautilus/mutex.h>
 #include <nautilus/thread.h>
 
 #include "sync_internal.h"
-
-/*
- * PAUSE rounds a contended lock spins before sleeping. The owner of a mutex usually holds it
- * for a short section; a few microseconds of spinning saves the sleep and the wake-up.
- */
-#define MUTEX_SPINS 1000
 
 void nk_mutex_init(struct nk_mutex *m)
 {
@@ -31,18 +24,17 @@ static bool try_take(struct nk_mutex *m)
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
-/* On one CPU the owner cannot run while we spin: spinning only delays it. */
-static bool spin_take(struct nk_mutex *m)
+/*
+ * Take m if it looks free; the compare-and-swap only then, to keep the line shared meanwhile.
+ * Sleepers do not stop a spinner: an unlock frees m for anyone (see mutex.h).
+ */
+static enum sync_try take_if_free(void *obj)
 {
-	if (nk_cpu_online_count() == 1)
-		return false;
-	for (int i = 0; i < MUTEX_SPINS; i++) {
-		if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) == NK_MUTEX_UNLOCKED &&
-		    try_take(m))
-			return true;
-		__builtin_ia32_pause();
-	}
-	return false;
+	struct nk_mutex *m = obj;
+
+	if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) == NK_MUTEX_UNLOCKED && try_take(m))
+		return SYNC_TAKEN;
+	return SYNC_AGAIN;
 }
 
 /*
@@ -72,7 +64,7 @@ int nk_mutex_lock(struct nk_mutex *m)
 	if (!try_take(m)) {
 		if (__atomic_load_n(&m->owner, __ATOMIC_RELAXED) == self)
 			return -EDEADLK;
-		if (!spin_take(m))
+		if (!sync_spin(take_if_free, m))
 			sleep_take(m);
 	}
 	__atomic_store_n(&m->owner, self, __ATOMIC_RELAXED);

@@ -57,15 +57,50 @@ static bool take_now(struct nk_rwlock *l, bool writer)
 	return true;
 }
 
-static int take(struct nk_rwlock *l, bool writer)
+/* Take l now if that needs no wait, taking its lock for the check. */
+static bool take_locked(struct nk_rwlock *l, bool writer)
 {
 	unsigned long flags = nk_spin_lock_irqsave(&l->wq.lock);
-	struct rw_waiter rw = { .writer = writer };
+	bool taken = take_now(l, writer);
 
-	if (l->writer == nk_thread_self()) {
-		nk_spin_unlock_irqrestore(&l->wq.lock, flags);
+	nk_spin_unlock_irqrestore(&l->wq.lock, flags);
+	return taken;
+}
+
+struct rw_want {
+	struct nk_rwlock *l;
+	bool writer;
+};
+
+/*
+ * Take l if it looks free for us; the queue's lock only then. While others wait, they are let
+ * in first: no use spinning.
+ */
+static enum sync_try take_if_free(void *obj)
+{
+	struct rw_want *want = obj;
+	struct nk_rwlock *l = want->l;
+
+	if (__atomic_load_n(&l->wq.nr_waiters, __ATOMIC_RELAXED))
+		return SYNC_QUEUE;
+	if (__atomic_load_n(&l->writer, __ATOMIC_RELAXED) ||
+	    (want->writer && __atomic_load_n(&l->readers, __ATOMIC_RELAXED)))
+		return SYNC_AGAIN;
+	return take_locked(l, want->writer) ? SYNC_TAKEN : SYNC_AGAIN;
+}
+
+static int take(struct nk_rwlock *l, bool writer)
+{
+	struct rw_want want = { l, writer };
+	struct rw_waiter rw = { .writer = writer };
+	unsigned long flags;
+
+	/* Only this thread stores itself as the writer: reading it unlocked is exact for us. */
+	if (__atomic_load_n(&l->writer, __ATOMIC_RELAXED) == nk_thread_self())
 		return -EDEADLK;
-	}
+	if (sync_spin(take_if_free, &want))
+		return 0;
+	flags = nk_spin_lock_irqsave(&l->wq.lock);
 	if (take_now(l, writer)) {
 		nk_spin_unlock_irqrestore(&l->wq.lock, flags);
 		return 0;
@@ -75,11 +110,7 @@ static int take(struct nk_rwlock *l, bool writer)
 
 static int try_take(struct nk_rwlock *l, bool writer)
 {
-	unsigned long flags = nk_spin_lock_irqsave(&l->wq.lock);
-	bool taken = take_now(l, writer);
-
-	nk_spin_unlock_irqrestore(&l->wq.lock, flags);
-	return taken ? 0 : -EBUSY;
+	return take_locked(l, writer) ? 0 : -EBUSY;
 }
 
 int nk_rwlock_read_lock(struct nk_rwlock *l)
