@@ -18,7 +18,11 @@ struct nk_msgq;
 
 /* A queue for capacity messages (1..NK_MSGQ_MAX_CAPACITY); NK_ERR_PTR(-EINVAL or -ENOMEM). */
 struct nk_msgq *nk_msgq_create(unsigned capacity);
-/* Free q; messages still in it are dropped. -EBUSY (nothing freed) while a thread waits on it. */
+/*
+ * Free q; messages still in it are dropped. Only once no thread is inside a call on q (join its
+ * users first): a receiver handed a message may not have returned yet. -EBUSY (nothing freed)
+ * while a thread waits on q.
+ */
 int nk_msgq_destroy(struct nk_msgq *q);
 
 /* Send msg, sleeping while q is full. 0. */
