@@ -5,7 +5,7 @@
  * asked; the try_ forms and the owner checks fail as documented; a rwlock admits readers
  * together and never a writer with anyone; and the lock checker of debug builds finds a
  * recursive lock, an order inversion and a release by a CPU that does not hold the lock.
- * Workers alternate between threads bound to CPU i % online CPUs and free ones.
+ * Workers are bound threads and free ones, spread over the CPUs (enum placement says how).
  */
 #include <nautilus/barrier.h>
 #include <nautilus/condvar.h>
