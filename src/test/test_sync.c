@@ -880,15 +880,23 @@ NK_TEST(sync, lockdep_recursion_and_ownership)
 NK_TEST(sync, lockdep_order_inversion)
 {
 	struct nk_spinlock a, b;
+	struct nk_lockdep_stats before, during;
 
 	if (!IS_ENABLED(CONFIG_DEBUG_LOCKS))
 		NK_SKIP("needs CONFIG_DEBUG_LOCKS");
 	nk_spin_init(&a);
 	nk_spin_init(&b);
+	nk_lockdep_get_stats(&before);
 	nk_spin_lock(&a);
 	nk_spin_lock(&b); /* records "b while a held" */
+	nk_lockdep_get_stats(&during);
 	nk_spin_unlock(&b);
 	nk_spin_unlock(&a);
+	NK_EXPECT_EQ(before.held, 0);
+	NK_EXPECT_EQ(during.held, 2);
+	NK_EXPECT_GE(during.pairs, before.pairs + 1);
+	nk_test_diag("lock orders recorded since boot: %u, of them forgotten: %u", during.pairs,
+		     during.evicted);
 	nk_spin_lock(&a);
 	NK_EXPECT_EQ(nk_lockdep_check_lock(&b), NK_LOCKDEP_OK);
 	nk_spin_unlock(&a);
