@@ -12,6 +12,7 @@
 #include <nautilus/irq.h>
 #include <nautilus/mm.h>
 #include <nautilus/printk.h>
+#include <nautilus/sched.h>
 #include <nautilus/spinlock.h>
 #include <nautilus/time.h>
 
@@ -131,27 +132,33 @@ static uint64_t deadline(void)
 	return nk_time_ns() + (uint64_t)NK_XCALL_TIMEOUT_MS * 1000000;
 }
 
+/* Preemption stays off in both: "this CPU" must not change between the post and the wait. */
 int nk_xcall(int cpu, void (*fn)(void *arg), void *arg, bool wait)
 {
 	struct xcall *x;
-	int err;
+	int err = 0;
 
+	nk_preempt_disable();
 	if (cpu == nk_cpu_id() && fn) {
 		run_here(fn, arg);
-		return 0;
+		goto out;
 	}
 	x = post(cpu, fn, arg, wait, &err);
-	if (!x)
-		return err;
-	return wait ? await(x, cpu, deadline()) : 0;
+	if (x && wait)
+		err = await(x, cpu, deadline());
+out:
+	nk_preempt_enable();
+	return err;
 }
 
 int nk_xcall_all(void (*fn)(void *arg), void *arg, bool wait)
 {
 	struct xcall *calls[NK_MAX_CPUS] = { NULL };
-	int self = nk_cpu_id(), n = nk_cpu_count(), missing = 0, err;
+	int self, n = nk_cpu_count(), missing = 0, err;
 	uint64_t end;
 
+	nk_preempt_disable();
+	self = nk_cpu_id();
 	for (int i = 0; i < n; i++) {
 		if (i == self)
 			continue;
@@ -162,12 +169,11 @@ int nk_xcall_all(void (*fn)(void *arg), void *arg, bool wait)
 		}
 	}
 	run_here(fn, arg);
-	if (!wait)
-		return missing;
 	end = deadline();
-	for (int i = 0; i < n; i++)
+	for (int i = 0; wait && i < n; i++)
 		if (calls[i] && await(calls[i], i, end))
 			missing++;
+	nk_preempt_enable();
 	return missing;
 }
 

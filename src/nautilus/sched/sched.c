@@ -137,29 +137,48 @@ static void arm_oneshot(struct nk_rq *rq, uint64_t when, uint64_t now)
 	rq->timer_arms++;
 }
 
-/* Interrupts off, on rq's own CPU. An earlier shot already armed is left: its handler re-arms. */
-void nk_sched_program_timer(struct nk_rq *rq)
+/*
+ * Interrupts off, on rq's own CPU; now: the time if the caller has it, else 0. An earlier shot
+ * already armed is left: its handler re-arms.
+ */
+static void program_timer(struct nk_rq *rq, uint64_t now)
 {
 	uint64_t want = nk_timer_next_deadline();
-	uint64_t now;
 
 	if (rq->quantum_end && (!want || rq->quantum_end < want))
 		want = rq->quantum_end;
 	if (!want)
 		return;
-	now = nk_time_ns();
+	if (!now)
+		now = nk_time_ns();
 	if (rq->armed_at && rq->armed_at <= want && rq->armed_at > now)
 		return;
 	arm_oneshot(rq, want, now);
 }
 
-/* A quantum runs while a thread of the running one's priority (or higher) waits. */
-static void set_quantum(struct nk_rq *rq, struct nk_thread *running, uint64_t now, bool fresh)
+void nk_sched_program_timer(struct nk_rq *rq)
 {
-	if (running->idle || rq_top(rq) < running->prio)
+	program_timer(rq, 0);
+}
+
+/*
+ * A quantum runs while a thread of the running one's priority (or higher) waits; `waiting`:
+ * the highest priority waiting (counting a thread about to be queued again), -1 for none.
+ */
+static void set_quantum(struct nk_rq *rq, struct nk_thread *running, int waiting, uint64_t now,
+			bool fresh)
+{
+	if (running->idle || waiting < running->prio)
 		rq->quantum_end = 0;
 	else if (fresh || !rq->quantum_end)
 		rq->quantum_end = now + QUANTUM_NS;
+}
+
+/* A thread tied with the running one was queued here: start a quantum if none runs. */
+static void start_quantum(struct nk_rq *rq)
+{
+	set_quantum(rq, rq->current, rq_top(rq), nk_time_ns(), false);
+	nk_sched_program_timer(rq);
 }
 
 static void timer_interrupt(void *arg)
@@ -174,7 +193,7 @@ static void timer_interrupt(void *arg)
 		rq->quantum_expired = true;
 		nk_this_cpu()->need_resched = 1;
 	}
-	nk_sched_program_timer(rq);
+	program_timer(rq, 0); /* the callbacks took time: read the clock again */
 }
 
 static void resched_interrupt(int vector, void *arg)
@@ -198,7 +217,7 @@ static int after_enqueue(struct nk_rq *rq, struct nk_thread *t)
 		if (cur->idle || t->prio > cur->prio)
 			nk_this_cpu()->need_resched = 1;
 		else
-			set_quantum(rq, cur, nk_time_ns(), false), nk_sched_program_timer(rq);
+			start_quantum(rq);
 		return -1;
 	}
 	rq->wakeup_ipis++;
@@ -290,14 +309,10 @@ static void finish_switch(void)
 
 	rq->prev = NULL;
 	if (prev->state == NK_THREAD_RUNNING && !prev->idle) {
-		if (prev->cpu == rq->cpu) {
-			rq_push(rq, prev);
-			/* schedule() chose the quantum before prev was back on the queue */
-			set_quantum(rq, rq->current, nk_time_ns(), false);
-			nk_sched_program_timer(rq);
-		} else {
+		if (prev->cpu == rq->cpu)
+			rq_push(rq, prev); /* schedule() counted it when it chose the quantum */
+		else
 			moved = prev;
-		}
 	} else if (prev->state == NK_THREAD_EXITED) {
 		exited = prev;
 	}
@@ -330,6 +345,7 @@ static void schedule(enum reason why)
 	struct nk_rq *rq = this_rq();
 	struct nk_thread *prev = rq->current, *next;
 	uint64_t now = nk_time_ns();
+	bool requeued;
 	int top;
 
 	if (why == REASON_BLOCK && nk_this_cpu()->preempt_disable)
@@ -339,19 +355,22 @@ static void schedule(enum reason why)
 	top = rq_top(rq);
 	if (keep_running(rq, prev, top, why)) {
 		rq->quantum_expired = false;
-		set_quantum(rq, prev, now, false);
-		nk_sched_program_timer(rq);
+		set_quantum(rq, prev, top, now, false);
+		program_timer(rq, now);
 		nk_raw_spin_unlock(&rq->lock);
 		return;
 	}
 	next = top >= 0 ? rq_pop(rq, top) : rq->idle;
+	requeued = prev->state == NK_THREAD_RUNNING && !prev->idle && prev->cpu == rq->cpu;
 	if (why == REASON_PREEMPT && prev->state == NK_THREAD_RUNNING && !prev->idle)
 		rq->preemptions++;
 	rq->quantum_expired = false;
 	next->state = NK_THREAD_RUNNING;
+	if (prev->idle)
+		prev->state = NK_THREAD_RUNNABLE; /* never queued; listed as ready, not running */
 	account(rq, prev, next, now);
-	set_quantum(rq, next, now, true);
-	nk_sched_program_timer(rq);
+	set_quantum(rq, next, NK_MAX(rq_top(rq), requeued ? prev->prio : -1), now, true);
+	program_timer(rq, now);
 	rq->prev = prev;
 	rq->current = next;
 	nk_this_cpu()->current_thread = next;
@@ -529,7 +548,8 @@ int nk_sched_move(struct nk_thread *t, int cpu)
 		else
 			nk_ipi_send(old, NK_VEC_RESCHED);
 	} else {
-		nk_raw_spin_unlock(&rq->lock); /* created or blocked: queued there when it runs */
+		t->placed = true; /* created or blocked: queued there when it runs */
+		nk_raw_spin_unlock(&rq->lock);
 	}
 	nk_arch_irq_restore(flags);
 	return 0;
@@ -644,7 +664,7 @@ static const char *current_name(void)
 {
 	struct nk_thread *t = nk_this_cpu()->current_thread;
 
-	return t ? t->name : NULL;
+	return t && t->name[0] ? t->name : NULL; /* unnamed: the report says no "by" */
 }
 
 void nk_sched_init(void)
@@ -668,6 +688,7 @@ void nk_sched_init(void)
 		panic("scheduler: idle thread for CPU 0: %d", err);
 	idle = tid;
 	idle->idle = true;
+	idle->state = NK_THREAD_RUNNABLE;
 	idle->prio = NK_PRIO_MIN;
 	nk_thread_set_name(idle, "idle/0");
 	__atomic_store_n(&rq->idle, idle, __ATOMIC_RELEASE);
@@ -732,10 +753,14 @@ bool nk_sched_fpu_first_use(void)
 int nk_sched_get_stats(int cpu, struct nk_sched_stats *st)
 {
 	struct nk_rq *rq;
+	struct nk_thread *cur;
+	uint64_t slice;
 
 	if (!nk_sched_cpu_ready(cpu))
 		return -EINVAL;
 	rq = &rqs[cpu];
+	cur = rq->current;
+	slice = nk_time_ns() - cur->switched_in_at; /* the running thread's time so far counts */
 	*st = (struct nk_sched_stats){
 		.cpu = cpu,
 		.runnable = rq->nr,
@@ -745,8 +770,8 @@ int nk_sched_get_stats(int cpu, struct nk_sched_stats *st)
 		.steals = rq->steals,
 		.timer_arms = rq->timer_arms,
 		.wakeup_ipis = rq->wakeup_ipis,
-		.idle_ns = rq->idle_ns,
-		.busy_ns = rq->busy_ns,
+		.idle_ns = rq->idle_ns + (cur->idle ? slice : 0),
+		.busy_ns = rq->busy_ns + (cur->idle ? 0 : slice),
 		.tickless = rq->quantum_end == 0,
 	};
 	return 0;

@@ -284,7 +284,7 @@ int nk_thread_run(nk_thread_id_t t)
 {
 	if (!is_thread(t) || t->idle || t->state != NK_THREAD_CREATED)
 		return -EINVAL;
-	if (!t->bound)
+	if (!t->bound && !t->placed)
 		t->cpu = nk_sched_place(nk_cpu_id());
 	nk_sched_make_runnable(t);
 	return 0;
@@ -444,6 +444,10 @@ nk_thread_id_t nk_sched_fork(struct nk_fork_frame *f)
 		thread_release(t);
 		return NK_BAD_THREAD_ID;
 	}
+	if (me->fpu_used) { /* the child starts with the parent's FPU registers as they are */
+		nk_arch_fpu_save(t->fpu_area);
+		t->fpu_used = true;
+	}
 	link_thread(t, me);
 	nk_sched_make_runnable(t);
 	return t;
@@ -579,6 +583,7 @@ const char *nk_thread_state_name(enum nk_thread_state s)
 void nk_thread_for_each(void (*fn)(const struct nk_thread_info *info, void *arg), void *arg)
 {
 	unsigned long flags = nk_spin_lock_irqsave(&all_lock);
+	uint64_t now = nk_time_ns();
 
 	for (struct nk_thread *t = all_threads; t; t = t->all_next) {
 		struct nk_thread_info info = {
@@ -589,7 +594,9 @@ void nk_thread_for_each(void (*fn)(const struct nk_thread_info *info, void *arg)
 			.bound = t->bound,
 			.detached = t->detached,
 			.idle = t->idle,
-			.run_ns = t->run_ns,
+			.run_ns = t->run_ns + (t->state == NK_THREAD_RUNNING
+							? now - t->switched_in_at
+							: 0),
 			.switches_in = t->switches_in,
 		};
 

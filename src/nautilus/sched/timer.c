@@ -20,6 +20,7 @@ struct timer_queue {
 	struct nk_timer head;	 /* sorted, earliest first */
 	struct nk_timer pending; /* fired NK_TIMER_THREAD timers for the timer thread */
 	int nr;
+	volatile uint64_t first_deadline; /* the earliest armed timer's, 0: none; read lock-free */
 	struct nk_thread *thread; /* created by an initcall: NK_TIMER_THREAD works from then on */
 	struct nk_waitqueue thread_wq;
 };
@@ -101,6 +102,12 @@ static void finish(struct nk_timer *t, enum nk_timer_state state)
 	nk_spin_unlock_irqrestore(&t->waiters.lock, flags);
 }
 
+static void update_first(struct timer_queue *q)
+{
+	__atomic_store_n(&q->first_deadline, q->head.next != &q->head ? q->head.next->deadline_ns : 0,
+			 __ATOMIC_RELAXED);
+}
+
 /* Take t off whichever list holds it; q locked. */
 static bool unqueue(struct timer_queue *q, struct nk_timer *t)
 {
@@ -108,6 +115,7 @@ static bool unqueue(struct timer_queue *q, struct nk_timer *t)
 		return false;
 	list_del(t);
 	q->nr--;
+	update_first(q);
 	return true;
 }
 
@@ -119,6 +127,7 @@ static void insert_sorted(struct timer_queue *q, struct nk_timer *t)
 		pos = pos->prev; /* from the latest: equal deadlines stay in arming order */
 	list_insert_after(pos, t);
 	q->nr++;
+	update_first(q);
 }
 
 static void timer_thread_fn(void *in, void **out);
@@ -259,15 +268,10 @@ void nk_timer_run_expired(uint64_t now)
 		nk_waitqueue_wake_one(&q->thread_wq);
 }
 
+/* Lock-free: another CPU that changes this queue's first timer sends a reschedule IPI. */
 uint64_t nk_timer_next_deadline(void)
 {
-	struct timer_queue *q = &queues[nk_cpu_id()];
-	uint64_t d;
-
-	nk_raw_spin_lock(&q->lock);
-	d = q->head.next != &q->head ? q->head.next->deadline_ns : 0;
-	nk_raw_spin_unlock(&q->lock);
-	return d;
+	return __atomic_load_n(&queues[nk_cpu_id()].first_deadline, __ATOMIC_RELAXED);
 }
 
 /* The timer thread: run handed-over callbacks in thread context, in firing order. */
