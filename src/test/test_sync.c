@@ -3,20 +3,17 @@
  * increments; producers and consumers over condvars, semaphores and message queues lose and
  * duplicate nothing; barrier generations never mix; timeouts return -ETIMEDOUT no earlier than
  * asked; the try_ forms and the owner checks fail as documented; a rwlock admits readers
- * together and never a writer with anyone; and the lock checker of debug builds finds a
- * recursive lock, an order inversion and a release by a CPU that does not hold the lock.
+ * together and never a writer with anyone.
  * Workers are bound threads and free ones, spread over the CPUs (enum placement says how).
  */
 #include <nautilus/barrier.h>
 #include <nautilus/condvar.h>
 #include <nautilus/cpu.h>
 #include <nautilus/errno.h>
-#include <nautilus/lockdep.h>
 #include <nautilus/mm.h>
 #include <nautilus/msgq.h>
 #include <nautilus/mutex.h>
 #include <nautilus/rwlock.h>
-#include <nautilus/sched.h>
 #include <nautilus/semaphore.h>
 #include <nautilus/spinlock.h>
 #include <nautilus/string.h>
@@ -850,101 +847,4 @@ NK_TEST(sync, rwlock_never_writer_with_others)
 	NK_EXPECT_EQ(m.readers, 0);
 	NK_EXPECT_EQ(m.writers, 0);
 	nk_test_diag("up to %d readers at once", m.max_readers);
-}
-
-/* ---- the lock checker (CONFIG_DEBUG_LOCKS) ---- */
-
-NK_TEST(sync, lockdep_recursion_and_ownership)
-{
-	struct nk_spinlock a;
-	unsigned long flags;
-
-	if (!IS_ENABLED(CONFIG_DEBUG_LOCKS))
-		NK_SKIP("needs CONFIG_DEBUG_LOCKS");
-	nk_spin_init(&a);
-	NK_EXPECT_EQ(nk_lockdep_check_lock(&a), NK_LOCKDEP_OK);
-	NK_EXPECT_EQ(nk_lockdep_check_unlock(&a), NK_LOCKDEP_NOT_HELD);
-	nk_spin_lock(&a);
-	NK_EXPECT_EQ(nk_lockdep_check_lock(&a), NK_LOCKDEP_RECURSIVE);
-	NK_EXPECT_EQ(nk_lockdep_check_unlock(&a), NK_LOCKDEP_OK);
-	nk_spin_unlock(&a);
-	flags = nk_spin_lock_irqsave(&a);
-	NK_EXPECT_EQ(nk_lockdep_check_lock(&a), NK_LOCKDEP_RECURSIVE);
-	nk_spin_unlock_irqrestore(&a, flags);
-	NK_EXPECT(nk_spin_trylock(&a));
-	NK_EXPECT_EQ(nk_lockdep_check_lock(&a), NK_LOCKDEP_RECURSIVE);
-	nk_spin_unlock(&a);
-	NK_EXPECT_EQ(nk_lockdep_check_unlock(&a), NK_LOCKDEP_NOT_HELD);
-}
-
-NK_TEST(sync, lockdep_order_inversion)
-{
-	struct nk_spinlock a, b;
-	struct nk_lockdep_stats before, during;
-
-	if (!IS_ENABLED(CONFIG_DEBUG_LOCKS))
-		NK_SKIP("needs CONFIG_DEBUG_LOCKS");
-	nk_spin_init(&a);
-	nk_spin_init(&b);
-	nk_lockdep_get_stats(&before);
-	nk_spin_lock(&a);
-	nk_spin_lock(&b); /* records "b while a held" */
-	nk_lockdep_get_stats(&during);
-	nk_spin_unlock(&b);
-	nk_spin_unlock(&a);
-	NK_EXPECT_EQ(before.held, 0);
-	NK_EXPECT_EQ(during.held, 2);
-	NK_EXPECT_GE(during.pairs, before.pairs + 1);
-	nk_test_diag("lock orders recorded since boot: %u, of them forgotten: %u", during.pairs,
-		     during.evicted);
-	nk_spin_lock(&a);
-	NK_EXPECT_EQ(nk_lockdep_check_lock(&b), NK_LOCKDEP_OK);
-	nk_spin_unlock(&a);
-	nk_spin_lock(&b);
-	NK_EXPECT_EQ(nk_lockdep_check_lock(&a), NK_LOCKDEP_INVERSION);
-	nk_spin_unlock(&b);
-	/* Re-initialised (as memory reused for another lock would be): no history. */
-	nk_spin_init(&a);
-	nk_spin_lock(&b);
-	NK_EXPECT_EQ(nk_lockdep_check_lock(&a), NK_LOCKDEP_OK);
-	nk_spin_unlock(&b);
-}
-
-struct holder {
-	struct nk_spinlock lock;
-	volatile int held, release;
-};
-
-/* Hold the lock on this CPU (preemption off) until told to release it. */
-static void hold_lock(void *in, void **out)
-{
-	struct holder *h = in;
-
-	nk_spin_lock(&h->lock);
-	bump(&h->held);
-	while (!__atomic_load_n(&h->release, __ATOMIC_ACQUIRE))
-		__builtin_ia32_pause();
-	nk_spin_unlock(&h->lock);
-}
-
-NK_TEST(sync, lockdep_owner_is_a_cpu)
-{
-	static struct holder h;
-	nk_thread_id_t tid;
-
-	if (!IS_ENABLED(CONFIG_DEBUG_LOCKS))
-		NK_SKIP("needs CONFIG_DEBUG_LOCKS");
-	if (nk_cpu_online_count() < 2)
-		NK_SKIP("needs two CPUs");
-	memset(&h, 0, sizeof(h));
-	nk_spin_init(&h.lock);
-	NK_ASSERT_EQ(nk_thread_start(hold_lock, &h, NULL, 0, 0, &tid, 1), 0);
-	NK_EXPECT(wait_for(&h.held, 1));
-	nk_preempt_disable();
-	NK_EXPECT_NE(nk_cpu_id(), 1); /* CPU 1 spins with preemption off */
-	NK_EXPECT_EQ(nk_lockdep_check_unlock(&h.lock), NK_LOCKDEP_NOT_HELD);
-	NK_EXPECT_EQ(nk_lockdep_check_lock(&h.lock), NK_LOCKDEP_OK);
-	nk_preempt_enable();
-	bump(&h.release);
-	NK_EXPECT_EQ(nk_thread_join(tid, NULL), 0);
 }
