@@ -26,7 +26,7 @@ int nk_barrier_wait(struct nk_barrier *b)
 	struct nk_waiter w, *first;
 
 	if (++b->arrived < b->n)
-		return sync_sleep(&b->wq, &w, flags, NO_DEADLINE);
+		return nk_waitqueue_sleep(&b->wq, &w, flags, NO_DEADLINE);
 	b->arrived = 0;
 	b->generation++;
 	while ((first = nk_waitqueue_first(&b->wq)))

@@ -22,7 +22,7 @@ static int wait_until(struct nk_condvar *cv, struct nk_mutex *m, uint64_t deadli
 		return -EPERM;
 	flags = nk_spin_lock_irqsave(&cv->wq.lock);
 	nk_mutex_unlock(m);
-	err = sync_sleep(&cv->wq, &w, flags, deadline_ns);
+	err = nk_waitqueue_sleep(&cv->wq, &w, flags, deadline_ns);
 	nk_mutex_lock(m);
 	return err;
 }

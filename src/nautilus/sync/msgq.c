@@ -89,7 +89,7 @@ int nk_msgq_send(struct nk_msgq *q, void *msg)
 		nk_spin_unlock_irqrestore(&q->wq.lock, flags);
 		return 0;
 	}
-	return sync_sleep(&q->wq, &sw.w, flags, NO_DEADLINE);
+	return nk_waitqueue_sleep(&q->wq, &sw.w, flags, NO_DEADLINE);
 }
 
 int nk_msgq_try_send(struct nk_msgq *q, void *msg)
@@ -111,7 +111,7 @@ static int recv_until(struct nk_msgq *q, void **msg, uint64_t deadline_ns)
 		nk_spin_unlock_irqrestore(&q->wq.lock, flags);
 		return 0;
 	}
-	err = sync_sleep(&q->wq, &w, flags, deadline_ns);
+	err = nk_waitqueue_sleep(&q->wq, &w, flags, deadline_ns);
 	if (!err)
 		*msg = (void *)w.data;
 	return err;

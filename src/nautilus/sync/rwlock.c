@@ -105,7 +105,7 @@ static int take(struct nk_rwlock *l, bool writer)
 		nk_spin_unlock_irqrestore(&l->wq.lock, flags);
 		return 0;
 	}
-	return sync_sleep(&l->wq, &rw.w, flags, NO_DEADLINE);
+	return nk_waitqueue_sleep(&l->wq, &rw.w, flags, NO_DEADLINE);
 }
 
 static int try_take(struct nk_rwlock *l, bool writer)

@@ -55,7 +55,7 @@ static int down_until(struct nk_sem *s, uint64_t deadline_ns)
 		nk_spin_unlock_irqrestore(&s->wq.lock, flags);
 		return 0;
 	}
-	return sync_sleep(&s->wq, &w, flags, deadline_ns);
+	return nk_waitqueue_sleep(&s->wq, &w, flags, deadline_ns);
 }
 
 int nk_sem_down(struct nk_sem *s)

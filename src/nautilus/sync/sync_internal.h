@@ -57,20 +57,4 @@ static inline bool sync_spin(enum sync_try (*try_take)(void *obj), void *obj)
 	}
 }
 
-/*
- * nk_waitqueue_sleep, then wait until whoever ended the sleep (a waker or the timeout) has
- * released wq's lock. A waker touches the object that holds wq until it releases that lock;
- * after this returns the caller may free the object (a semaphore used as a completion on a
- * stack, a message queue being destroyed) without pulling it from under the waker.
- */
-static inline int sync_sleep(struct nk_waitqueue *wq, struct nk_waiter *w, unsigned long flags,
-			     uint64_t deadline_ns)
-{
-	int err = nk_waitqueue_sleep(wq, w, flags, deadline_ns);
-
-	flags = nk_spin_lock_irqsave(&wq->lock);
-	nk_spin_unlock_irqrestore(&wq->lock, flags);
-	return err;
-}
-
 #endif
