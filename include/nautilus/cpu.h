@@ -38,12 +38,17 @@ struct nk_cpu {
 	void *ist_stacks;	 /* NMI, #DF, #MC stacks */
 };
 
-/* This CPU's structure, read through %gs:0 (valid from nk_arch_early_init on). */
+/*
+ * This CPU's structure, read through %gs:0 (valid from the first line of nk_main). Not volatile:
+ * reads between two calls or memory clobbers may be merged (the fake memory input orders it
+ * against them, so a read after a possible switch is a new read).
+ */
+extern char nk_percpu_order;
 static inline struct nk_cpu *nk_this_cpu(void)
 {
 	struct nk_cpu *c;
 
-	asm volatile("movq %%gs:0, %0" : "=r"(c));
+	asm("movq %%gs:0, %0" : "=r"(c) : "m"(nk_percpu_order));
 	return c;
 }
 

@@ -39,6 +39,7 @@ void nk_waitqueue_init(struct nk_waitqueue *wq);
  * until then. Call with wq->lock held, taken by nk_spin_lock_irqsave (flags from it), from a
  * thread; w is the caller's (on its stack). Returns with the lock released and interrupts as in
  * flags: 0 when woken (w->data holds what the waker gave), -ETIMEDOUT (w is off the queue).
+ * Whoever ended the sleep has released wq->lock by then: the caller may free wq's object.
  */
 int nk_waitqueue_sleep(struct nk_waitqueue *wq, struct nk_waiter *w, unsigned long flags,
 		       uint64_t deadline_ns);

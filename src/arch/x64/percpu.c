@@ -13,6 +13,8 @@
 #define MSR_GS_BASE 0xc0000101
 
 static struct nk_cpu cpus[NK_MAX_CPUS];
+/* Never written: the memory nk_this_cpu() claims to read, so calls and clobbers order it. */
+char nk_percpu_order;
 static int nr_cpus = 1;
 
 /* Point this CPU's GS base at its structure. */

@@ -61,19 +61,20 @@ int nk_waitqueue_sleep(struct nk_waitqueue *wq, struct nk_waiter *w, unsigned lo
 			     NK_CPU_ANY);
 	nk_spin_unlock(&wq->lock); /* interrupts stay off until the switch */
 	nk_sched_switch_away();
-	if (deadline_ns) {
-		/*
-		 * Woken by the deadline or by a waker: either way take the lock, so a waker that
-		 * chose this entry has finished waking before the entry (on this stack) goes away.
-		 */
+	/*
+	 * Woken by a waker or by the deadline: take the lock once more, so that whoever woke us
+	 * has released it before we return. The caller may then free the object holding wq (a
+	 * completion on a stack, a queue being destroyed), and the entry on this stack is
+	 * no longer touched by a waker that chose it.
+	 */
+	if (deadline_ns)
 		nk_timer_cancel(&self->timer);
-		nk_spin_lock(&wq->lock);
-		if (!w->woken) {
-			waiter_del(wq, w);
-			err = -ETIMEDOUT;
-		}
-		nk_spin_unlock(&wq->lock);
+	nk_spin_lock(&wq->lock);
+	if (!w->woken) {
+		waiter_del(wq, w);
+		err = -ETIMEDOUT;
 	}
+	nk_spin_unlock(&wq->lock);
 	nk_arch_irq_restore(flags);
 	return err;
 }
