@@ -1,15 +1,19 @@
 /*
  * The C library's memory and string functions for the kernel (host builds use libc's).
  * The copies and fills are x86 string instructions: fast on modern CPUs, and there is no C
- * loop that the compiler could turn back into a call to the function being defined.
+ * loop that the compiler could turn back into a call to the function being defined. Forward
+ * copies and fills move 8 bytes per iteration, then the tail byte by byte: as fast on hardware
+ * with fast strings, and under QEMU's icount (one count per iteration) 8 times cheaper.
  */
 #include <nautilus/string.h>
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
+	size_t words = n / 8, bytes = n % 8;
 
-	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(bytes) : : "memory");
 	return dst;
 }
 
@@ -30,8 +34,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
+	uint64_t v = 0x0101010101010101ull * (unsigned char)c;
+	size_t words = n / 8, bytes = n % 8;
 
-	asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(v) : "memory");
+	asm volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(v) : "memory");
 	return dst;
 }
 

@@ -50,8 +50,8 @@ struct nk_thread {
 	uint64_t switches_in;
 	uint64_t switched_in_at;
 
-	void *tls[NK_TLS_KEYS];
 	void *fpu_area; /* 64-byte aligned, inside this allocation */
+	void *tls[NK_TLS_KEYS]; /* last: a reused thread clears it only if it was set */
 };
 
 /* The state one CPU's scheduler keeps (nk_cpu.sched points here). */

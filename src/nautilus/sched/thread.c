@@ -170,7 +170,9 @@ static struct nk_thread *thread_block_get(size_t stack_size, int node)
 	if (!t)
 		return block_alloc(order, node);
 	block = t->stack;
-	memset(t, 0, sizeof(*t));
+	if (t->tls_set)
+		memset(t->tls, 0, sizeof(t->tls));
+	memset(t, 0, offsetof(struct nk_thread, tls));
 	t->stack = block;
 	t->stack_order = order;
 	t->stack_node = node;
@@ -245,7 +247,8 @@ static void thread_init(struct nk_thread *t, const char *name, int cpu, bool bou
 
 	t->magic = THREAD_MAGIC;
 	t->number = __atomic_fetch_add(&next_number, 1, __ATOMIC_RELAXED);
-	nk_strlcpy(t->name, name, sizeof(t->name));
+	if (name[0]) /* the structure is zeroed: "" needs no copy */
+		nk_strlcpy(t->name, name, sizeof(t->name));
 	t->prio = me && !me->idle ? me->prio : NK_PRIO_DEFAULT;
 	t->cpu = cpu;
 	t->bound = bound;
