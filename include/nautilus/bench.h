@@ -40,7 +40,8 @@ struct nk_bench {
 
 /*
  * Define a benchmark: the body records b->iters samples after b->warmup unrecorded iterations
- * and returns 0 or -errno (it then must have left nothing running or allocated).
+ * and returns 0, having left nothing running or allocated, or -errno. After a failure (a wait
+ * that timed out) a partner thread may be left blocked: the run fails as a whole.
  */
 #define NK_BENCH(bname, ncpus, niters)                                                             \
 	static int nk_bench_##bname(struct nk_bench_ctx *b);                                       \
