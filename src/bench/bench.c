@@ -144,6 +144,15 @@ int nk_bench_run_one(const struct nk_bench *bench, int iters, bool quick, char *
 	return err;
 }
 
+/* What a glob that matched nothing could have named. */
+static void list_names(const char *glob)
+{
+	nk_printf("nk-bench: no benchmark matches \"%s\"; there are:", glob);
+	for (int i = 0; i < nk_bench_count(); i++)
+		nk_printf(" %s", nk_bench_get(i)->name);
+	nk_printf("\n");
+}
+
 void nk_bench_run_boot(const char *glob)
 {
 	int run = 0, failed = 0, skipped = 0;
@@ -168,7 +177,7 @@ void nk_bench_run_boot(const char *glob)
 		run++;
 	}
 	if (!run)
-		nk_printf("nk-bench: no benchmark matches \"%s\"\n", glob);
+		list_names(glob);
 	nk_printf("nk-bench: %s: %d run, %d failed, %d skipped\n", run && !failed ? "PASS" : "FAIL",
 		  run - skipped, failed, skipped);
 	nk_arch_debug_exit(run && !failed ? NK_EXIT_PASS : NK_EXIT_FAIL);
