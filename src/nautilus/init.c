@@ -83,8 +83,8 @@ void nk_main(struct nk_boot_info *bi)
 	nk_arch_firmware_init();    /* ACPI tables: CPUs, IOAPICs, NUMA nodes */
 	setup_memory(bi);	    /* boot allocator, then buddy zones and kmem */
 	nk_arch_irq_init();	    /* local APIC, IOAPIC, timer: interrupts on */
-	nk_sched_init();	    /* this context becomes thread "main", CPU 0 gets an idle thread */
-	nk_arch_smp_init();	    /* other CPUs online, idle */
-	nk_initcalls_run();	    /* subsystems and drivers */
-	run_user_interface();	    /* tests, benchmarks, shell */
+	nk_sched_init();      /* this context becomes thread "main", CPU 0 gets an idle thread */
+	nk_arch_smp_init();   /* other CPUs online, idle */
+	nk_initcalls_run();   /* subsystems and drivers */
+	run_user_interface(); /* tests, benchmarks, shell */
 }
