@@ -31,11 +31,6 @@ enum reason {
 static struct nk_rq rqs[NK_MAX_CPUS];
 static volatile uint64_t idle_mask; /* CPUs halted in their idle loop */
 
-struct nk_rq *nk_sched_rq(int cpu)
-{
-	return &rqs[cpu];
-}
-
 bool nk_sched_cpu_ready(int cpu)
 {
 	return cpu >= 0 && cpu < nk_cpu_count() && __atomic_load_n(&rqs[cpu].idle, __ATOMIC_ACQUIRE);

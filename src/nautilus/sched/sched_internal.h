@@ -61,7 +61,6 @@ struct nk_rq {
 	struct nk_thread *tail[NK_PRIO_LEVELS];
 	unsigned bitmap; /* priorities with queued threads */
 	volatile int nr; /* queued threads (not the running one) */
-	int home;	 /* threads living here, idle excluded: placement's load */
 	int cpu;
 	struct nk_thread *current;
 	struct nk_thread *idle;
@@ -82,7 +81,6 @@ static inline struct nk_rq *this_rq(void)
 	return nk_this_cpu()->sched;
 }
 
-struct nk_rq *nk_sched_rq(int cpu);
 bool nk_sched_cpu_ready(int cpu); /* its run queue and idle thread exist */
 
 /* Scheduler entry points for the rest of the core (sched.c). */
@@ -96,8 +94,6 @@ int nk_sched_set_priority(struct nk_thread *t, int prio);
 void nk_sched_program_timer(struct nk_rq *rq);
 
 /* Thread life cycle (thread.c). */
-void nk_thread_account_out(struct nk_thread *t, uint64_t now);
-void nk_thread_reap(struct nk_thread *t); /* after its last switch-out: to a free list */
 void nk_thread_exited_switched_out(struct nk_thread *t);
 struct nk_thread *nk_thread_boot_context(const char *name, int cpu, bool idle);
 int nk_thread_count_on(int cpu); /* live threads whose CPU is cpu, idle excluded */
