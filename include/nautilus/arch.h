@@ -44,6 +44,9 @@ void nk_arch_stop_other_cpus(void);
 bool nk_arch_irqs_enabled(void);
 unsigned long nk_arch_irq_save(void);
 void nk_arch_irq_restore(unsigned long flags);
+void nk_arch_irq_enable(void);
+/* Turn interrupts on and halt until one comes, with no gap where one could be missed. */
+void nk_arch_irq_enable_and_halt(void);
 
 /*
  * [addr, addr+len) is mapped in the kernel's page tables (page 0 is not, nor a guard page).

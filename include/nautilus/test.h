@@ -90,6 +90,8 @@ bool nk_test_streq(const char *a, const char *b);
  * deadline_ns: whether *p got there. For counters another CPU or an interrupt raises.
  */
 bool nk_test_wait_ge(const volatile int *p, int value, uint64_t deadline_ns);
+/* Recurse with 256-byte frames until the stack runs into its guard page (never returns). */
+void nk_test_overflow_stack(void *unused);
 
 #define NK_EXPECT(cond)	       NK_CHECK_((void)0, cond, "expected %s", #cond)
 #define NK_EXPECT_EQ(a, b)     NK_CMP_INT_((void)0, a, ==, b)

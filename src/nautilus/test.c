@@ -105,6 +105,23 @@ bool nk_test_wait_ge(const volatile int *p, int value, uint64_t deadline_ns)
 	return true;
 }
 
+static volatile unsigned long overflow_limit = ~0UL; /* never reached: the guard page stops it */
+
+static __nk_noinline unsigned long recurse(unsigned long depth)
+{
+	volatile char frame[256];
+
+	frame[0] = (char)depth;
+	if (depth >= overflow_limit)
+		return frame[0];
+	return recurse(depth + 1) + frame[0];
+}
+
+void nk_test_overflow_stack(void *unused)
+{
+	recurse(0);
+}
+
 bool nk_test_streq(const char *a, const char *b)
 {
 	return !strcmp(a, b);

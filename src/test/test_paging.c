@@ -389,23 +389,6 @@ NK_TEST(paging, concurrent_guards)
 
 /* --- a stack running into its guard page --- */
 
-static volatile unsigned long depth_limit = ~0UL; /* never reached: the guard page stops it */
-
-static __nk_noinline unsigned long recurse(unsigned long depth)
-{
-	volatile char frame[256];
-
-	frame[0] = (char)depth;
-	if (depth >= depth_limit)
-		return frame[0];
-	return recurse(depth + 1) + frame[0];
-}
-
-static void overflow(void *arg)
-{
-	recurse(0);
-}
-
 /* Call fn(arg) with the stack pointer at top (16-byte aligned), back on this stack after. */
 static __nk_noinline void call_on_stack(void (*fn)(void *), void *arg, void *top)
 {
@@ -420,7 +403,7 @@ static __nk_noinline void call_on_stack(void (*fn)(void *), void *arg, void *top
 
 static void overflow_on_stack(void *stack_top)
 {
-	call_on_stack(overflow, NULL, stack_top);
+	call_on_stack(nk_test_overflow_stack, NULL, stack_top);
 }
 
 /*

@@ -638,23 +638,6 @@ NK_TEST(threads, priorities_and_bad_arguments)
 
 /* --- the guard page --- */
 
-static volatile unsigned long depth_limit = ~0UL; /* never reached: the guard page stops it */
-
-static __nk_noinline unsigned long recurse(unsigned long depth)
-{
-	volatile char frame[256];
-
-	frame[0] = (char)depth;
-	if (depth >= depth_limit)
-		return frame[0];
-	return recurse(depth + 1) + frame[0];
-}
-
-static void overflow(void *arg)
-{
-	recurse(0);
-}
-
 static struct overflow_seen {
 	int caught, cpu_before, cpu_after;
 	bool still_guarded;
@@ -673,7 +656,7 @@ static void overflow_thread(void *in, void **out)
 
 	ovf.frame = (uintptr_t)__builtin_frame_address(0);
 	ovf.cpu_before = nk_cpu_id();
-	ovf.caught = nk_arch_trap_catch(overflow, NULL, &ovf.info);
+	ovf.caught = nk_arch_trap_catch(nk_test_overflow_stack, NULL, &ovf.info);
 	ovf.cpu_after = nk_cpu_id();
 	nk_arch_irq_restore(flags);
 	ovf.still_guarded = nk_arch_page_is_guarded((void *)ovf.info.cr2);

@@ -107,6 +107,17 @@ bool nk_arch_irqs_enabled(void)
 	return flags & RFLAGS_IF;
 }
 
+void nk_arch_irq_enable(void)
+{
+	asm volatile("sti" : : : "memory");
+}
+
+/* STI's one-instruction shadow: an interrupt pending now is taken in the HLT, not before it. */
+void nk_arch_irq_enable_and_halt(void)
+{
+	asm volatile("sti; hlt" : : : "memory");
+}
+
 void nk_arch_irq_restore(unsigned long flags)
 {
 	if (flags & RFLAGS_IF)

@@ -249,18 +249,24 @@ static void kick_idle_for(struct nk_rq *rq, struct nk_thread *t)
 		nk_ipi_send(idle, NK_VEC_RESCHED);
 }
 
-/* Queue t (not on any queue, t->cpu set) on its CPU; interrupts off, no run queue lock held. */
-static void enqueue(struct nk_thread *t)
+/* Queue t on rq and release rq's lock; kick: also wake an idle CPU that could steal t. */
+static void push_and_unlock(struct nk_rq *rq, struct nk_thread *t, bool kick)
 {
-	struct nk_rq *rq = lock_thread_rq(t);
 	int ipi;
 
 	rq_push(rq, t);
 	ipi = after_enqueue(rq, t);
-	kick_idle_for(rq, t);
+	if (kick)
+		kick_idle_for(rq, t);
 	nk_raw_spin_unlock(&rq->lock);
 	if (ipi >= 0)
 		nk_ipi_send(ipi, NK_VEC_RESCHED);
+}
+
+/* Queue t (not on any queue, t->cpu set) on its CPU; interrupts off, no run queue lock held. */
+static void enqueue(struct nk_thread *t)
+{
+	push_and_unlock(lock_thread_rq(t), t, true);
 }
 
 /* Switching. */
@@ -402,7 +408,7 @@ void nk_preempt_enable(void)
 		return; /* taken at the interrupt exit or unlock that turns them on */
 	nk_arch_irq_save();
 	schedule(REASON_PREEMPT);
-	asm volatile("sti" : : : "memory");
+	nk_arch_irq_enable();
 }
 
 /* Interrupts off; irqs_were_on: the caller's state. Take a reschedule due on this CPU. */
@@ -440,6 +446,12 @@ void nk_sched_make_runnable(struct nk_thread *t)
 	nk_arch_irq_restore(flags);
 }
 
+/* A timer callback (sleep, a wait queue's deadline): wake the thread arg. */
+void nk_sched_wake_timer(void *arg)
+{
+	nk_sched_wake(arg);
+}
+
 /* A blocked free thread whose CPU is busy goes to an idle CPU of the same node, if any. */
 static struct nk_rq *wake_target(struct nk_rq *rq, struct nk_thread *t)
 {
@@ -459,7 +471,6 @@ void nk_sched_wake(struct nk_thread *t)
 	bool on = nk_arch_irqs_enabled();
 	unsigned long flags = nk_arch_irq_save();
 	struct nk_rq *rq = lock_thread_rq(t);
-	int ipi;
 
 	if (t->state != NK_THREAD_BLOCKED) {
 		nk_raw_spin_unlock(&rq->lock);
@@ -476,11 +487,7 @@ void nk_sched_wake(struct nk_thread *t)
 		enqueue(t);
 		goto out;
 	}
-	rq_push(rq, t);
-	ipi = after_enqueue(rq, t);
-	nk_raw_spin_unlock(&rq->lock);
-	if (ipi >= 0)
-		nk_ipi_send(ipi, NK_VEC_RESCHED);
+	push_and_unlock(rq, t, false); /* wake_target found no idle CPU of its node */
 out:
 	resched_if_due(on);
 	nk_arch_irq_restore(flags);
@@ -613,8 +620,8 @@ static bool try_steal(struct nk_rq *rq)
 
 /*
  * The idle thread: steal or halt. The idle bit is set before the last look at the queue, so
- * a CPU that queues work either is seen here or sees the bit and sends an IPI; STI;HLT takes
- * that interrupt only in the halt (STI's one-instruction shadow).
+ * a CPU that queues work either is seen here or sees the bit and sends an IPI, which
+ * nk_arch_irq_enable_and_halt takes only in the halt.
  */
 static void __nk_noreturn idle_loop(void)
 {
@@ -632,7 +639,7 @@ static void __nk_noreturn idle_loop(void)
 		}
 		__atomic_fetch_or(&idle_mask, bit, __ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&rq->nr, __ATOMIC_SEQ_CST) && !c->need_resched)
-			asm volatile("sti; hlt" : : : "memory");
+			nk_arch_irq_enable_and_halt();
 		__atomic_fetch_and(&idle_mask, ~bit, __ATOMIC_SEQ_CST);
 	}
 }
@@ -717,7 +724,7 @@ void nk_sched_thread_entry(void)
 	void *out = NULL;
 
 	finish_switch();
-	asm volatile("sti" : : : "memory");
+	nk_arch_irq_enable();
 	t = nk_this_cpu()->current_thread;
 	t->fn(t->input, &out);
 	nk_thread_exit(out);
@@ -728,7 +735,7 @@ void nk_sched_fork_child_entry(void);
 void nk_sched_fork_child_entry(void)
 {
 	finish_switch();
-	asm volatile("sti" : : : "memory");
+	nk_arch_irq_enable();
 }
 
 bool nk_sched_fpu_first_use(void)

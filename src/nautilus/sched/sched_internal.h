@@ -86,6 +86,7 @@ bool nk_sched_cpu_ready(int cpu); /* its run queue and idle thread exist */
 /* Scheduler entry points for the rest of the core (sched.c). */
 void nk_sched_make_runnable(struct nk_thread *t); /* CREATED -> RUNNABLE on t->cpu */
 void nk_sched_wake(struct nk_thread *t);	  /* BLOCKED -> RUNNABLE; else nothing */
+void nk_sched_wake_timer(void *thread);		  /* nk_sched_wake as a timer callback */
 /* The caller set its state (BLOCKED or EXITED) and holds no spinlock; interrupts off. */
 void nk_sched_switch_away(void);
 int nk_sched_place(int creator_cpu);

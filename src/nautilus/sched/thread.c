@@ -57,6 +57,24 @@ static struct nk_thread *block_thread(void *block, unsigned order)
 	return (struct nk_thread *)((char *)block + (PAGE_SIZE << order) - header_size());
 }
 
+static void *fpu_area_of(struct nk_thread *t)
+{
+	return (char *)t + align_up(sizeof(*t), 64);
+}
+
+/* Zero a block's thread structure (its TLS slots only if they were set) and record the block. */
+static struct nk_thread *block_reset(struct nk_thread *t, void *block, unsigned order, int node)
+{
+	if (t->tls_set)
+		memset(t->tls, 0, sizeof(t->tls));
+	memset(t, 0, offsetof(struct nk_thread, tls));
+	t->stack = block;
+	t->stack_order = order;
+	t->stack_node = node;
+	t->fpu_area = fpu_area_of(t);
+	return t;
+}
+
 static struct nk_thread *block_alloc(unsigned order, int node)
 {
 	void *block = nk_page_alloc_node(order, node);
@@ -70,12 +88,8 @@ static struct nk_thread *block_alloc(unsigned order, int node)
 		return NULL;
 	}
 	t = block_thread(block, order);
-	memset(t, 0, sizeof(*t));
-	t->stack = block;
-	t->stack_order = order;
-	t->stack_node = nk_node_of(block);
-	t->fpu_area = (char *)t + align_up(sizeof(struct nk_thread), 64);
-	return t;
+	memset(t, 0, sizeof(*t)); /* fresh memory: the TLS slots too */
+	return block_reset(t, block, order, nk_node_of(block));
 }
 
 static void block_free(struct nk_thread *t)
@@ -165,19 +179,8 @@ static struct nk_thread *thread_block_get(size_t stack_size, int node)
 {
 	unsigned order = block_order(stack_size ? stack_size : CONFIG_THREAD_STACK_SIZE);
 	struct nk_thread *t = free_list_take(order, node);
-	void *block;
 
-	if (!t)
-		return block_alloc(order, node);
-	block = t->stack;
-	if (t->tls_set)
-		memset(t->tls, 0, sizeof(t->tls));
-	memset(t, 0, offsetof(struct nk_thread, tls));
-	t->stack = block;
-	t->stack_order = order;
-	t->stack_node = node;
-	t->fpu_area = (char *)t + align_up(sizeof(struct nk_thread), 64);
-	return t;
+	return t ? block_reset(t, t->stack, order, node) : block_alloc(order, node);
 }
 
 static bool is_thread(const struct nk_thread *t)
@@ -458,14 +461,13 @@ nk_thread_id_t nk_sched_fork(struct nk_fork_frame *f)
 
 struct nk_thread *nk_thread_boot_context(const char *name, int cpu, bool idle)
 {
-	size_t size = align_up(sizeof(struct nk_thread), 64) + align_up(nk_arch_fpu_area_size(), 64);
-	struct nk_thread *t = nk_malloc_aligned(size, 64);
+	struct nk_thread *t = nk_malloc_aligned(header_size(), 64);
 	char full[NK_THREAD_NAME_LEN];
 
 	if (!t)
 		panic("no memory for CPU %d's boot thread", cpu);
 	memset(t, 0, sizeof(*t));
-	t->fpu_area = (char *)t + align_up(sizeof(struct nk_thread), 64);
+	t->fpu_area = fpu_area_of(t);
 	if (idle)
 		nk_snprintf(full, sizeof(full), "%s/%d", name, cpu);
 	else

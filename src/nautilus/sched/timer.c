@@ -324,11 +324,6 @@ static int timer_threads_start(void)
 }
 NK_INITCALL(NK_INIT_CORE, timer_threads_start);
 
-static void sleep_expired(void *arg)
-{
-	nk_sched_wake(arg);
-}
-
 void nk_sleep(uint64_t ns)
 {
 	struct nk_thread *self = nk_this_cpu()->current_thread;
@@ -340,7 +335,7 @@ void nk_sleep(uint64_t ns)
 	}
 	flags = nk_arch_irq_save();
 	self->state = NK_THREAD_BLOCKED; /* before arming: the expiry must find it blocked */
-	nk_timer_set(&self->timer, ns, NK_TIMER_IRQ, sleep_expired, self, NK_CPU_ANY);
+	nk_timer_set(&self->timer, ns, NK_TIMER_IRQ, nk_sched_wake_timer, self, NK_CPU_ANY);
 	nk_sched_switch_away();
 	nk_timer_cancel(&self->timer);
 	nk_arch_irq_restore(flags);

@@ -35,11 +35,6 @@ static void waiter_del(struct nk_waitqueue *wq, struct nk_waiter *w)
 	wq->nr_waiters--;
 }
 
-static void timeout_expired(void *arg)
-{
-	nk_sched_wake(arg);
-}
-
 int nk_waitqueue_sleep(struct nk_waitqueue *wq, struct nk_waiter *w, unsigned long flags,
 		       uint64_t deadline_ns)
 {
@@ -57,7 +52,7 @@ int nk_waitqueue_sleep(struct nk_waitqueue *wq, struct nk_waiter *w, unsigned lo
 	waiter_add(wq, w);
 	self->state = NK_THREAD_BLOCKED;
 	if (deadline_ns)
-		nk_timer_set(&self->timer, deadline_ns - now, NK_TIMER_IRQ, timeout_expired, self,
+		nk_timer_set(&self->timer, deadline_ns - now, NK_TIMER_IRQ, nk_sched_wake_timer, self,
 			     NK_CPU_ANY);
 	nk_spin_unlock(&wq->lock); /* interrupts stay off until the switch */
 	nk_sched_switch_away();
