@@ -96,12 +96,15 @@ static bool rq_remove(struct nk_rq *rq, struct nk_thread *t)
 	return false;
 }
 
-/* The queued thread an idle CPU may take: highest priority first, never a bound one. */
+/*
+ * The queued thread an idle CPU may take: highest priority first, never a bound one, nor one
+ * just put on this CPU on purpose (moved, or woken onto an idle CPU) that has not run there yet.
+ */
 static struct nk_thread *rq_find_movable(struct nk_rq *rq)
 {
 	for (int p = NK_PRIO_MAX; p >= 0; p--)
 		for (struct nk_thread *t = rq->head[p]; t; t = t->rq_next)
-			if (!t->bound)
+			if (!t->bound && !t->placed)
 				return t;
 	return NULL;
 }
@@ -367,6 +370,7 @@ static void schedule(enum reason why)
 		rq->preemptions++;
 	rq->quantum_expired = false;
 	next->state = NK_THREAD_RUNNING;
+	next->placed = false;
 	if (prev->idle)
 		prev->state = NK_THREAD_RUNNABLE; /* never queued; listed as ready, not running */
 	account(rq, prev, next, now);
@@ -457,12 +461,13 @@ static struct nk_rq *wake_target(struct nk_rq *rq, struct nk_thread *t)
 {
 	int idle;
 
-	if (t->bound || rq->current->idle)
+	if (t->bound || t->placed || rq->current->idle)
 		return rq;
 	idle = find_idle_cpu(rq->cpu);
 	if (idle < 0 || nk_cpu_get(idle)->node != nk_cpu_get(rq->cpu)->node)
 		return rq;
 	t->cpu = idle;
+	t->placed = true;
 	return NULL;
 }
 
@@ -538,6 +543,7 @@ int nk_sched_move(struct nk_thread *t, int cpu)
 		return -EINVAL;
 	}
 	t->cpu = cpu;
+	t->placed = true; /* until it runs there: not stolen, not placed again */
 	if (t->state == NK_THREAD_RUNNABLE) { /* taken off its old queue above */
 		nk_raw_spin_unlock(&rq->lock);
 		enqueue(t);
@@ -550,8 +556,7 @@ int nk_sched_move(struct nk_thread *t, int cpu)
 		else
 			nk_ipi_send(old, NK_VEC_RESCHED);
 	} else {
-		t->placed = true; /* created or blocked: queued there when it runs */
-		nk_raw_spin_unlock(&rq->lock);
+		nk_raw_spin_unlock(&rq->lock); /* created or blocked: queued there when it runs */
 	}
 	nk_arch_irq_restore(flags);
 	return 0;

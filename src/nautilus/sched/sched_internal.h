@@ -23,7 +23,7 @@ struct nk_thread {
 	bool idle;
 	bool fpu_used;
 	bool tls_set;
-	bool placed;	  /* moved before its first run: nk_thread_run keeps that CPU */	  /* nk_tls_set was called: destructors may have work at exit */
+	bool placed;	  /* put on its CPU on purpose, not run there yet: kept there */	  /* nk_tls_set was called: destructors may have work at exit */
 	bool joining;	  /* a joiner is waiting or has claimed it */
 	volatile bool off_cpu; /* exited and switched out for good: its stack is free to reuse */
 
