@@ -20,7 +20,9 @@
 #define EDEADLK	     35
 #define ENOSYS	     38
 #define ENAMETOOLONG 36
+#define EMSGSIZE     90
 #define ENOTSUP	     95
+#define ENETDOWN     100
 #define ETIMEDOUT    110
 #define ECANCELED    125
 

@@ -21,7 +21,9 @@ static const char *const names[] = {
 	[EDEADLK] = "EDEADLK",
 	[ENOSYS] = "ENOSYS",
 	[ENAMETOOLONG] = "ENAMETOOLONG",
+	[EMSGSIZE] = "EMSGSIZE",
 	[ENOTSUP] = "ENOTSUP",
+	[ENETDOWN] = "ENETDOWN",
 	[ETIMEDOUT] = "ETIMEDOUT",
 	[ECANCELED] = "ECANCELED",
 };
