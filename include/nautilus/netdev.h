@@ -15,6 +15,7 @@
 #define NK_ETH_HLEN	 14
 #define NK_ETH_MTU	 1500
 #define NK_ETH_MIN_FRAME 14  /* a header and no payload (devices pad to 60 on the wire) */
+#define NK_ETH_ZLEN	 60  /* shortest frame on the wire (no FCS): drivers pad to it */
 #define NK_NET_RXQ_LEN	 256 /* frames the polled queue holds before it drops */
 
 struct nk_net_dev;
@@ -52,7 +53,8 @@ struct nk_net_dev {
 	bool link_up; /* kept current by the driver */
 	/*
 	 * rx_* by nk_net_rx and the driver's error paths; tx_* by the driver, except tx_errors for
-	 * the frames nk_net_send refuses (bad length).
+	 * the frames nk_net_send refuses (bad length). tx_bytes counts what goes on the wire: a
+	 * frame padded to NK_ETH_ZLEN, as the receiver sees it.
 	 */
 	struct nk_net_stats stats;
 
