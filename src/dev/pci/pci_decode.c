@@ -67,7 +67,7 @@ static int decode_mem(uint32_t lo, uint32_t sized_lo, uint32_t hi, uint32_t size
 	} else {
 		mask |= 0xffffffff00000000ULL;
 	}
-	if (!mask_is_contiguous(mask) || (mask & PCI_BAR_MEM_MASK) == 0)
+	if (!mask_is_contiguous(mask) || (!mem64 && (uint32_t)mask == 0))
 		return -EINVAL;
 	bar->size = ~mask + 1;
 	if (base & (bar->size - 1))
