@@ -16,7 +16,9 @@
 #define VIRTIO_DEV_TRANSITIONAL 0x1000 /* 0x1000-0x103f: type in the subsystem id (4.1.2.1) */
 #define VIRTIO_DEV_MODERN	0x1040 /* 0x1040-0x107f: 0x1040 + type */
 #define VIRTIO_DEV_LAST		0x107f
-#define CFG_RETRIES		100 /* configuration reads racing a generation change */
+#define CFG_RETRIES		100    /* configuration reads racing a generation change */
+#define PCI_MSIX_CTRL		2      /* MSI-X capability: message control (PCI 3.0 6.8.2.3) */
+#define PCI_MSIX_CTRL_SIZE	0x07ff /* table size minus one */
 
 extern const struct nk_virtio_driver *const __nk_virtio_drivers_start[];
 extern const struct nk_virtio_driver *const __nk_virtio_drivers_end[];
@@ -152,13 +154,22 @@ static void vp_shared_irq(int vector __nk_unused, void *arg)
 		vp_config_irq(vector, &vp->vdev);
 }
 
+/* Entries of the function's MSI-X table (PCI 3.0 section 6.8.2.3), 0 without MSI-X. */
+static unsigned msix_table_size(const struct nk_pci_dev *pdev)
+{
+	if (!pdev->msix_cap)
+		return 0;
+	return (nk_pci_read16(pdev, pdev->msix_cap + PCI_MSIX_CTRL) & PCI_MSIX_CTRL_SIZE) + 1;
+}
+
 /* MSI-X with a vector for configuration changes and one per queue, else one interrupt. */
 static int vp_setup_irqs(struct vp_dev *vp, unsigned n)
 {
 	struct nk_virtio_dev *vdev = &vp->vdev;
+	unsigned entries = msix_table_size(vdev->pdev);
 	int r;
 
-	if (vdev->pdev->msix_cap) {
+	if (entries >= n + 1) {
 		vdev->irqs[0] = (struct nk_pci_irq){ vp_config_irq, vdev, NK_CPU_ANY };
 		for (unsigned i = 0; i < n; i++)
 			vdev->irqs[1 + i] =
@@ -168,12 +179,15 @@ static int vp_setup_irqs(struct vp_dev *vp, unsigned n)
 			vp->irq_set = vp->irq_per_queue = true;
 			return 0;
 		}
-		nk_dev_log(&vdev->pdev->dev, NK_LOG_WARN,
-			   "virtio: no %u MSI-X vectors (%s), one interrupt for all", n + 1,
-			   r < 0 ? nk_strerror(r) : "other type");
-		if (r > 0)
-			nk_pci_irq_release(vdev->pdev);
 	}
+	if (entries && entries < n + 1)
+		nk_dev_log(&vdev->pdev->dev, NK_LOG_INFO,
+			   "virtio: MSI-X table of %u entries, %u wanted: one vector for all", entries,
+			   n + 1);
+	else if (entries)
+		nk_dev_log(&vdev->pdev->dev, NK_LOG_WARN,
+			   "virtio: %u MSI-X vectors not set up (%s): one interrupt for all", n + 1,
+			   nk_strerror(r));
 	vdev->irqs[0] = (struct nk_pci_irq){ vp_shared_irq, vp, NK_CPU_ANY };
 	r = nk_pci_irq_setup(vdev->pdev, vdev->irqs, 1,
 			     NK_PCI_IRQ_MSIX | NK_PCI_IRQ_MSI | NK_PCI_IRQ_INTX);
