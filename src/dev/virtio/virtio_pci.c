@@ -182,8 +182,8 @@ static int vp_setup_irqs(struct vp_dev *vp, unsigned n)
 	}
 	if (entries && entries < n + 1)
 		nk_dev_log(&vdev->pdev->dev, NK_LOG_INFO,
-			   "virtio: MSI-X table of %u entries, %u wanted: one vector for all", entries,
-			   n + 1);
+			   "virtio: MSI-X table of %u entries, %u wanted: one vector for all",
+			   entries, n + 1);
 	else if (entries)
 		nk_dev_log(&vdev->pdev->dev, NK_LOG_WARN,
 			   "virtio: %u MSI-X vectors not set up (%s): one interrupt for all", n + 1,
@@ -207,25 +207,31 @@ static uint16_t vp_vector(struct vp_dev *vp, int q)
 
 /* --- queues --- */
 
-static int vp_setup_queue(struct vp_dev *vp, unsigned i, nk_virtq_callback_t cb)
+/* The size queue i will have: the device's, capped at NK_VIRTQ_MAX_SIZE; or -errno. */
+static int vp_queue_size(struct vp_dev *vp, unsigned i)
 {
-	struct nk_virtq *vq = &vp->vdev.vqs[i];
 	uint16_t size = vp->ops->queue_size(vp, i);
-	void *mem;
-	int err;
+	const char *name = vp->vdev.vqs[i].name;
 
 	if (!size)
-		return vp_fail(vp, -ENODEV, "queue %u (%s) has size 0", i, vq->name);
+		return vp_fail(vp, -ENODEV, "queue %u (%s) has size 0", i, name);
 	if (!is_pow2(size))
-		return vp_fail(vp, -EIO, "queue %u (%s) size %u is not a power of two", i, vq->name,
+		return vp_fail(vp, -EIO, "queue %u (%s) size %u is not a power of two", i, name,
 			       size);
-	if (size > NK_VIRTQ_MAX_SIZE) {
-		if (!vp->ops->can_resize)
-			return vp_fail(vp, -ENOTSUP, "queue %u size %u above the supported %u", i,
-				       size, NK_VIRTQ_MAX_SIZE);
-		size = NK_VIRTQ_MAX_SIZE;
-	}
-	mem = nk_malloc_aligned(vp_ring_bytes(size), 4096);
+	if (size <= NK_VIRTQ_MAX_SIZE)
+		return size;
+	if (!vp->ops->can_resize)
+		return vp_fail(vp, -ENOTSUP, "queue %u (%s) size %u above the supported %u", i,
+			       name, size, NK_VIRTQ_MAX_SIZE);
+	return NK_VIRTQ_MAX_SIZE;
+}
+
+static int vp_setup_queue(struct vp_dev *vp, unsigned i, uint16_t size, nk_virtq_callback_t cb)
+{
+	struct nk_virtq *vq = &vp->vdev.vqs[i];
+	void *mem = nk_malloc_aligned(vp_ring_bytes(size), 4096);
+	int err;
+
 	if (!mem)
 		return vp_fail(vp, -ENOMEM, "no memory for queue %u", i);
 	err = nk_virtq_init(vq, size, mem, (char *)mem + 16UL * size,
@@ -247,6 +253,7 @@ int nk_virtio_setup_queues(struct nk_virtio_dev *vdev, unsigned n,
 			   const nk_virtq_callback_t *callbacks, const char *const *names)
 {
 	struct vp_dev *vp = to_vp(vdev);
+	uint16_t sizes[NK_VIRTIO_MAX_QUEUES];
 	int err;
 
 	if (!n || n > NK_VIRTIO_MAX_QUEUES || vdev->vqs)
@@ -260,9 +267,19 @@ int nk_virtio_setup_queues(struct nk_virtio_dev *vdev, unsigned n,
 		vdev->vqs[i].index = i;
 		nk_strlcpy(vdev->vqs[i].name, names[i], sizeof(vdev->vqs[i].name));
 	}
+	/* Sizes first: a device offering impossible queues is refused before anything is set up. */
+	for (unsigned i = 0; i < n; i++) {
+		int size = vp_queue_size(vp, i);
+
+		if (size < 0) {
+			nk_virtio_reset(vdev);
+			return size;
+		}
+		sizes[i] = (uint16_t)size;
+	}
 	err = vp_setup_irqs(vp, n);
 	for (unsigned i = 0; !err && i < n; i++)
-		err = vp_setup_queue(vp, i, callbacks[i]);
+		err = vp_setup_queue(vp, i, sizes[i], callbacks[i]);
 	if (!err && vp_vector(vp, -1) != VIRTIO_NO_VECTOR &&
 	    vp->ops->config_vector(vp, vp_vector(vp, -1)))
 		err = vp_fail(vp, -EIO, "the device refused the configuration MSI-X vector");
