@@ -378,8 +378,8 @@ uint64_t nk_arch_page_size(const void *addr)
 	int level;
 	pte_t *e;
 
-	if (!pml4 || (uint64_t)addr >= mapped_end)
-		return 0;
+	if (!pml4 || (uint64_t)addr >> 48)
+		return 0; /* not canonical in the identity map's lower half */
 	e = leaf_of((uint64_t)addr, &level);
 	return pte_load(e) & PTE_P ? level_size(level) : 0;
 }

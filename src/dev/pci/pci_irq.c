@@ -360,7 +360,7 @@ int nk_pci_irq_setup(struct nk_pci_dev *pdev, const struct nk_pci_irq *irqs, uns
 	if (!pdev || !irqs || !n || n > NK_ARRAY_SIZE(pdev->vectors) || !types || (types & ~all))
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++)
-		if (!irqs[i].fn)
+		if (!irqs[i].fn || (irqs[i].cpu != NK_CPU_ANY && pick_cpu(irqs[i].cpu) < 0))
 			return -EINVAL;
 	nk_mutex_lock(&setup_lock);
 	if (pdev->irq_type) {
