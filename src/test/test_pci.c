@@ -20,28 +20,28 @@
 
 #include "../dev/pci/pci_priv.h"
 
-#define WAIT_NS	  1000000000ULL /* an interrupt not seen within 1 s did not come */
+#define WAIT_NS	      1000000000ULL /* an interrupt not seen within 1 s did not come */
 #define VIRTIO_VENDOR 0x1af4
 
 #define PTE_ADDR 0x000ffffffffff000ULL /* SDM vol. 3A 4.5: address bits of an entry */
 
 /* Virtio PCI capability (virtio 1.1 section 4.1.4) and structures it points to. */
-#define VIRTIO_CAP_TYPE	    3 /* cfg_type */
-#define VIRTIO_CAP_BAR	    4
-#define VIRTIO_CAP_OFFSET   8
-#define VIRTIO_PCI_COMMON   1
-#define VIRTIO_PCI_DEVICE   4
-#define VIRTIO_NUM_QUEUES   0x12 /* common configuration: le16 num_queues (4.1.4.3) */
-#define VIRTIO_ID_NET	    1	 /* subsystem id of a transitional device (4.1.2.3) */
-#define VIRTIO_ID_BLK	    2
+#define VIRTIO_CAP_TYPE	  3 /* cfg_type */
+#define VIRTIO_CAP_BAR	  4
+#define VIRTIO_CAP_OFFSET 8
+#define VIRTIO_PCI_COMMON 1
+#define VIRTIO_PCI_DEVICE 4
+#define VIRTIO_NUM_QUEUES 0x12 /* common configuration: le16 num_queues (4.1.4.3) */
+#define VIRTIO_ID_NET	  1    /* subsystem id of a transitional device (4.1.2.3) */
+#define VIRTIO_ID_BLK	  2
 
 /* 82540EM registers (Intel 8254x Software Developer's Manual, section 13.4). */
-#define E1000_ICR  0x00c0 /* interrupt cause read, cleared by the read */
-#define E1000_ICS  0x00c8 /* interrupt cause set */
-#define E1000_IMS  0x00d0 /* interrupt mask set */
-#define E1000_IMC  0x00d8 /* interrupt mask clear */
-#define E1000_RAL0 0x5400 /* receive address low: MAC bytes 0-3 */
-#define E1000_RAH0 0x5404 /* receive address high: bytes 4-5, bit 31 address valid */
+#define E1000_ICR      0x00c0 /* interrupt cause read, cleared by the read */
+#define E1000_ICS      0x00c8 /* interrupt cause set */
+#define E1000_IMS      0x00d0 /* interrupt mask set */
+#define E1000_IMC      0x00d8 /* interrupt mask clear */
+#define E1000_RAL0     0x5400 /* receive address low: MAC bytes 0-3 */
+#define E1000_RAH0     0x5404 /* receive address high: bytes 4-5, bit 31 address valid */
 #define E1000_ICR_TXDW 0x1
 
 static struct nk_pci_dev *at(uint8_t slot)
@@ -109,8 +109,7 @@ static const struct expect e1k[] = { { 7, { 0x100e, 0x100e }, 0x02, 0x00 },
 				     { 9, { 0x100e, 0x100e }, 0x02, 0x00 } };
 
 /* Each slot holds the expected function or nothing; how many held it. */
-static int check_slots(struct nk_test_ctx *nk_t, const struct expect *e, size_t n,
-		       uint16_t vendor)
+static int check_slots(struct nk_test_ctx *nk_t, const struct expect *e, size_t n, uint16_t vendor)
 {
 	int found = 0;
 
@@ -177,7 +176,8 @@ static volatile uint8_t *virtio_struct(struct nk_pci_dev *p, uint8_t type)
 
 		if (nk_pci_read8(p, c + VIRTIO_CAP_TYPE) != type || bar > 5 || !p->bar[bar].virt)
 			continue;
-		return (volatile uint8_t *)p->bar[bar].virt + nk_pci_read32(p, c + VIRTIO_CAP_OFFSET);
+		return (volatile uint8_t *)p->bar[bar].virt +
+		       nk_pci_read32(p, c + VIRTIO_CAP_OFFSET);
 	}
 	return NULL;
 }
@@ -274,7 +274,7 @@ NK_TEST(pci, mmio_map_refuses_ram)
 	NK_EXPECT_NULL(nk_arch_mmio_map(0x100000, 4096)); /* the kernel's RAM */
 	NK_EXPECT_NULL(nk_arch_mmio_map(0, 4096));	  /* page 0 */
 	NK_EXPECT_NULL(nk_arch_mmio_map(0xfe000000, 0));
-	NK_EXPECT_NULL(nk_arch_mmio_map(1ULL << 52, 4096)); /* beyond any physical width */
+	NK_EXPECT_NULL(nk_arch_mmio_map(1ULL << 52, 4096));   /* beyond any physical width */
 	NK_EXPECT_NULL(nk_arch_mmio_map(~0ULL - 4095, 8192)); /* wraps */
 	nk_free(buf);
 	/* mapping a BAR again changes nothing and needs no table */
@@ -390,8 +390,8 @@ NK_TEST(pci, msix_setup_delivers)
 	NK_EXPECT_EQ(nk_pci_irq_setup(p, irqs, 2, NK_PCI_IRQ_MSIX), -EINVAL); /* set up already */
 	NK_EXPECT_EQ(p->irq_type, NK_PCI_IRQ_MSIX);
 	NK_EXPECT_EQ(p->nr_vectors, 2);
-	NK_EXPECT(nk_pci_read16(p, p->msix_cap + 2) & 0x8000);	      /* enabled */
-	NK_EXPECT(!(nk_pci_read16(p, p->msix_cap + 2) & 0x4000));     /* not function-masked */
+	NK_EXPECT(nk_pci_read16(p, p->msix_cap + 2) & 0x8000);	  /* enabled */
+	NK_EXPECT(!(nk_pci_read16(p, p->msix_cap + 2) & 0x4000)); /* not function-masked */
 	NK_EXPECT(nk_pci_read16(p, NK_PCI_COMMAND) & NK_PCI_CMD_MASTER);
 	for (int i = 0; i < 2; i++) {
 		volatile uint32_t *e = &table[4 * i];

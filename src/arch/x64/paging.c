@@ -519,6 +519,7 @@ void *nk_arch_mmio_map(uint64_t paddr, uint64_t len)
 	}
 	nk_spin_unlock_irqrestore(&pt_lock, flags);
 	if (changed && nk_xcall_all(flush_tlb, NULL, true))
-		nk_err("mmio map 0x%llx: some CPUs did not flush their TLB", (unsigned long long)paddr);
+		nk_err("mmio map 0x%llx: some CPUs did not flush their TLB",
+		       (unsigned long long)paddr);
 	return step < 0 ? NULL : (void *)(uintptr_t)paddr;
 }
