@@ -86,8 +86,7 @@ static long long first_bad(struct nk_blk_dev *b, const uint64_t *buf, uint64_t a
 }
 
 /* Read count blocks at lba into a fresh buffer and check the pattern. */
-static void read_check(struct nk_test_ctx *nk_t, struct nk_blk_dev *b, uint64_t lba,
-		       uint32_t count)
+static void read_check(struct nk_test_ctx *nk_t, struct nk_blk_dev *b, uint64_t lba, uint32_t count)
 {
 	uint64_t bytes = (uint64_t)count * b->block_size;
 	uint64_t *buf = nk_malloc(bytes);
@@ -100,7 +99,8 @@ static void read_check(struct nk_test_ctx *nk_t, struct nk_blk_dev *b, uint64_t 
 	NK_EXPECT_EQ(err, 0);
 	bad = err ? -1 : first_bad(b, buf, lba * b->block_size, bytes);
 	NK_CHECK_((void)0, bad < 0, "%s lba %llu count %u: word %lld is 0x%llx", b->dev.name,
-		  (unsigned long long)lba, count, bad, bad < 0 ? 0ULL : (unsigned long long)buf[bad]);
+		  (unsigned long long)lba, count, bad,
+		  bad < 0 ? 0ULL : (unsigned long long)buf[bad]);
 	nk_free(buf);
 }
 
@@ -292,8 +292,8 @@ static void flight_cb(struct nk_blk_req *req, int status)
  * Submit n reads (every fourth a write of the written pattern inside the write region);
  * returns how many were submitted, stopping at the first failure.
  */
-static int submit_flights(struct nk_test_ctx *nk_t, struct nk_blk_dev *b, struct flight **f,
-			  int n, uint32_t blocks, uint64_t seed)
+static int submit_flights(struct nk_test_ctx *nk_t, struct nk_blk_dev *b, struct flight **f, int n,
+			  uint32_t blocks, uint64_t seed)
 {
 	int err;
 
@@ -313,11 +313,14 @@ static int submit_flights(struct nk_test_ctx *nk_t, struct nk_blk_dev *b, struct
 		for (size_t w = 0; write && w < bytes / 8; w++)
 			f[i]->buf[w] = written_word(lba * b->block_size / 8 + w);
 		f[i]->req = (struct nk_blk_req){ .op = write ? NK_BLK_WRITE : NK_BLK_READ,
-						 .lba = lba, .count = blocks, .buf = f[i]->buf,
+						 .lba = lba,
+						 .count = blocks,
+						 .buf = f[i]->buf,
 						 .done = flight_cb };
 		err = nk_blk_submit(b, &f[i]->req);
 		if (err) {
-			nk_test_fail(nk_t, __FILE__, __LINE__, "request %d: %s", i, nk_strerror(err));
+			nk_test_fail(nk_t, __FILE__, __LINE__, "request %d: %s", i,
+				     nk_strerror(err));
 			return i;
 		}
 	}
@@ -353,7 +356,8 @@ static void run_flights(struct nk_test_ctx *nk_t, int n, uint32_t blocks, uint64
 		NK_CHECK_((void)0,
 			  first_bad(b, f[i]->buf, f[i]->req.lba * b->block_size,
 				    (uint64_t)blocks * b->block_size) < 0,
-			  "request %d (lba %llu): wrong data", i, (unsigned long long)f[i]->req.lba);
+			  "request %d (lba %llu): wrong data", i,
+			  (unsigned long long)f[i]->req.lba);
 	}
 	for (int i = 0; i < n; i++)
 		nk_free(f[i]);
@@ -371,18 +375,23 @@ NK_TEST(blk, inflight_overflow)
 	run_flights(nk_t, OVERFLOW, 3, 0x300);
 }
 
-/* The PCI function behind a disk: MSI-X (config + request queue) whenever it offers MSI-X. */
+/*
+ * The PCI function behind a disk: MSI-X whenever it offers MSI-X, with a vector for
+ * configuration changes and one for the request queue when its table has room for both.
+ */
 static void check_irq(struct nk_test_ctx *nk_t, struct nk_blk_dev *b)
 {
 	struct nk_pci_dev *pdev;
+	unsigned table;
 
 	NK_ASSERT_NOT_NULL(b->dev.parent);
 	NK_ASSERT_EQ(b->dev.parent->cls, NK_DEV_PCI);
 	pdev = NK_CONTAINER_OF(b->dev.parent, struct nk_pci_dev, dev);
 	NK_EXPECT_UEQ(pdev->vendor, 0x1af4);
 	if (pdev->msix_cap) {
+		table = (nk_pci_read16(pdev, pdev->msix_cap + 2) & 0x7ff) + 1; /* PCI 3.0 6.8.2.3 */
 		NK_EXPECT_UEQ(pdev->irq_type, NK_PCI_IRQ_MSIX);
-		NK_EXPECT_UEQ(pdev->nr_vectors, 2);
+		NK_EXPECT_UEQ(pdev->nr_vectors, table >= 2 ? 2 : 1); /* config + request queue */
 	} else {
 		NK_EXPECT(pdev->irq_type == NK_PCI_IRQ_INTX || pdev->irq_type == NK_PCI_IRQ_MSI);
 	}

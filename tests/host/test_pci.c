@@ -50,8 +50,9 @@ static void id_wildcards(void **state)
 {
 	(void)state;
 	assert_string_equal(match(0x1af4, 0x1041, 0x020000), "virtio net class");
-	assert_string_equal(match(0x1af4, 0x1000, 0x0200ff), "virtio net class"); /* prog-if masked */
-	assert_null(match(0x1af4, 0x1041, 0x028000));				 /* subclass not */
+	assert_string_equal(match(0x1af4, 0x1000, 0x0200ff),
+			    "virtio net class");      /* prog-if masked */
+	assert_null(match(0x1af4, 0x1041, 0x028000)); /* subclass not */
 	assert_string_equal(match(0x8086, 0x2922, 0x010601), "ahci");
 	assert_null(match(0x8086, 0x2922, 0x010600));
 	assert_string_equal(match(0xabcd, 0x0001, 0x0c0330), "any serial bus");
@@ -147,8 +148,7 @@ static void bar_io(void **state)
 	assert_int_equal(b.size, 0x40);
 }
 
-static void assert_bad(uint32_t lo, uint32_t sized_lo, uint32_t hi, uint32_t sized_hi,
-		       bool has_hi)
+static void assert_bad(uint32_t lo, uint32_t sized_lo, uint32_t hi, uint32_t sized_hi, bool has_hi)
 {
 	struct nk_pci_bar b;
 
@@ -260,7 +260,8 @@ static void caps_loops(void **state)
 	cap(c, 0x50, NK_PCI_CAP_VENDOR, 0x40); /* back to the first */
 	assert_int_equal(pci_cap_walk(rd, c, NK_PCI_CAP_MSIX, 0, &err), 0);
 	assert_int_equal(err, -EINVAL);
-	assert_int_equal(pci_cap_walk(rd, c, NK_PCI_CAP_VENDOR, 0, &err), 0x50); /* before the loop */
+	assert_int_equal(pci_cap_walk(rd, c, NK_PCI_CAP_VENDOR, 0, &err),
+			 0x50); /* before the loop */
 	assert_int_equal(err, 0);
 	assert_int_equal(pci_cap_walk(rd, c, NK_PCI_CAP_MSI, 0x50, &err), 0); /* not twice */
 	assert_int_equal(err, -EINVAL);

@@ -378,8 +378,8 @@ uint64_t nk_arch_page_size(const void *addr)
 	int level;
 	pte_t *e;
 
-	if (!pml4 || (uint64_t)addr >= mapped_end)
-		return 0;
+	if (!pml4 || (uint64_t)addr >> 48)
+		return 0; /* not canonical in the identity map's lower half */
 	e = leaf_of((uint64_t)addr, &level);
 	return pte_load(e) & PTE_P ? level_size(level) : 0;
 }
@@ -519,6 +519,7 @@ void *nk_arch_mmio_map(uint64_t paddr, uint64_t len)
 	}
 	nk_spin_unlock_irqrestore(&pt_lock, flags);
 	if (changed && nk_xcall_all(flush_tlb, NULL, true))
-		nk_err("mmio map 0x%llx: some CPUs did not flush their TLB", (unsigned long long)paddr);
+		nk_err("mmio map 0x%llx: some CPUs did not flush their TLB",
+		       (unsigned long long)paddr);
 	return step < 0 ? NULL : (void *)(uintptr_t)paddr;
 }

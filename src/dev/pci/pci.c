@@ -12,10 +12,10 @@
 
 #include "pci_priv.h"
 
-#define NR_BUSES   256
-#define NR_SLOTS   32
-#define NR_FUNCS   8
-#define ABSENT_ID  0xffff /* a read of a function that is not there returns all ones */
+#define NR_BUSES  256
+#define NR_SLOTS  32
+#define NR_FUNCS  8
+#define ABSENT_ID 0xffff /* a read of a function that is not there returns all ones */
 
 extern const struct nk_pci_driver *const __nk_pci_drivers_start[], *const __nk_pci_drivers_end[];
 
@@ -90,9 +90,10 @@ static int size_bar(struct nk_pci_dev *p, unsigned slot, unsigned nr)
 		sized_hi = size_probe(p, slot + 1, &hi);
 	ret = pci_bar_decode(lo, sized_lo, hi, sized_hi, has_hi, &p->bar[slot], &slots);
 	if (ret < 0)
-		nk_dev_log(&p->dev, NK_LOG_ERR,
-			   "BAR %u: impossible value 0x%08x (all ones read back as 0x%08x): not used",
-			   slot, lo, sized_lo);
+		nk_dev_log(
+			&p->dev, NK_LOG_ERR,
+			"BAR %u: impossible value 0x%08x (all ones read back as 0x%08x): not used",
+			slot, lo, sized_lo);
 	return slots;
 }
 
@@ -109,9 +110,10 @@ static void map_bar(struct nk_pci_dev *p, unsigned i)
 	}
 	b->virt = nk_arch_mmio_map(b->base, b->size);
 	if (!b->virt)
-		nk_dev_log(&p->dev, NK_LOG_ERR,
-			   "BAR %u at 0x%llx (%llu bytes) cannot be mapped (RAM or beyond the physical address width): not used",
-			   i, (unsigned long long)b->base, (unsigned long long)b->size);
+		nk_dev_log(
+			&p->dev, NK_LOG_ERR,
+			"BAR %u at 0x%llx (%llu bytes) cannot be mapped (RAM or beyond the physical address width): not used",
+			i, (unsigned long long)b->base, (unsigned long long)b->size);
 }
 
 /* Header type 0 has six BARs, a bridge two, a CardBus bridge none we use. */
@@ -180,8 +182,9 @@ static struct nk_pci_dev *function_add(uint16_t seg, uint8_t bus, uint8_t slot, 
 		       func);
 		return NULL;
 	}
-	*p = (struct nk_pci_dev){ .segment = seg, .bus = bus, .slot = slot, .func = func,
-				  .bridge = bridge };
+	*p = (struct nk_pci_dev){
+		.segment = seg, .bus = bus, .slot = slot, .func = func, .bridge = bridge
+	};
 	nk_snprintf(p->dev.name, sizeof(p->dev.name), "pci%04x:%02x:%02x.%x", seg, bus, slot, func);
 	p->dev.cls = NK_DEV_PCI;
 	p->dev.parent = bridge ? &bridge->dev : NULL;
@@ -216,14 +219,14 @@ static void scan_bridge(struct nk_pci_dev *p, uint8_t *seen)
 	uint8_t sec = nk_pci_read8(p, PCI_SECONDARY_BUS);
 
 	if (sec == 0 || sec <= p->bus) {
-		nk_dev_log(&p->dev, NK_LOG_WARN,
-			   "bridge with secondary bus %u (not set up by the firmware): buses behind it not scanned",
-			   sec);
+		nk_dev_log(
+			&p->dev, NK_LOG_WARN,
+			"bridge with secondary bus %u (not set up by the firmware): buses behind it not scanned",
+			sec);
 		return;
 	}
 	if (seen[sec / 8] & (1 << (sec % 8))) {
-		nk_dev_log(&p->dev, NK_LOG_ERR, "bridge to bus %u, which was already scanned",
-			   sec);
+		nk_dev_log(&p->dev, NK_LOG_ERR, "bridge to bus %u, which was already scanned", sec);
 		return;
 	}
 	scan_bus(p->segment, sec, p, seen);

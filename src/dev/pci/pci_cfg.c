@@ -52,8 +52,8 @@ static int map_window(const struct nk_acpi_mcfg_alloc *a)
 	}
 	windows[nr_windows++] = (struct ecam_window){ (volatile uint8_t *)(uintptr_t)a->base,
 						      a->segment, a->start_bus, a->end_bus };
-	nk_info("ECAM for segment %u buses %u-%u at 0x%llx", a->segment, a->start_bus,
-		a->end_bus, (unsigned long long)a->base);
+	nk_info("ECAM for segment %u buses %u-%u at 0x%llx", a->segment, a->start_bus, a->end_bus,
+		(unsigned long long)a->base);
 	return 0;
 }
 
@@ -88,7 +88,8 @@ void pci_cfg_attach(struct nk_pci_dev *pdev)
 	for (unsigned i = 0; i < nr_windows; i++) {
 		const struct ecam_window *w = &windows[i];
 
-		if (w->segment != pdev->segment || pdev->bus < w->start_bus || pdev->bus > w->end_bus)
+		if (w->segment != pdev->segment || pdev->bus < w->start_bus ||
+		    pdev->bus > w->end_bus)
 			continue;
 		pdev->ecam = w->base + ((uint64_t)pdev->bus << ECAM_BUS_SHIFT) +
 			     ((uint64_t)pdev->slot << ECAM_SLOT_SHIFT) +

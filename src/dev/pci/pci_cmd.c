@@ -51,9 +51,10 @@ static void show_caps(const struct nk_pci_dev *p)
 static void show_verbose(const struct nk_pci_dev *p)
 {
 	show_line(p);
-	nk_printf("    %s, class %02x.%02x.%02x rev %u, subsystem %04x:%04x, header %u, INTx pin %u line %u\n",
-		  p->dev.name, p->class, p->subclass, p->prog_if, p->revision, p->subsys_vendor,
-		  p->subsys_device, p->header_type, p->irq_pin, p->irq_line);
+	nk_printf(
+		"    %s, class %02x.%02x.%02x rev %u, subsystem %04x:%04x, header %u, INTx pin %u line %u\n",
+		p->dev.name, p->class, p->subclass, p->prog_if, p->revision, p->subsys_vendor,
+		p->subsys_device, p->header_type, p->irq_pin, p->irq_line);
 	show_bars(p);
 	show_caps(p);
 }
@@ -65,9 +66,10 @@ static struct nk_pci_dev *parse_bdf(const char *s)
 
 	for (;; s++) {
 		char c = *s;
-		int d = c >= '0' && c <= '9' ? c - '0' :
-			c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
 
 		if (d >= 0 && digits < 4) {
 			cur = cur * 16 + d;
@@ -115,5 +117,6 @@ static int cmd_pci(int argc, char **argv)
 		verbose ? show_verbose(p) : show_line(p);
 	return 0;
 }
-NK_SHELL_CMD(pci, "[-v | [SSSS:]BB:DD.F]: list PCI functions; -v or one address: BARs and capabilities",
+NK_SHELL_CMD(pci,
+	     "[-v | [SSSS:]BB:DD.F]: list PCI functions; -v or one address: BARs and capabilities",
 	     cmd_pci);

@@ -17,8 +17,8 @@ static bool id_matches(const struct nk_pci_id *id, uint16_t vendor, uint16_t dev
 	return ((id->class ^ class24) & id->class_mask) == 0;
 }
 
-const struct nk_pci_id *pci_id_match(const struct nk_pci_id *ids, uint16_t vendor,
-				     uint16_t device, uint32_t class24)
+const struct nk_pci_id *pci_id_match(const struct nk_pci_id *ids, uint16_t vendor, uint16_t device,
+				     uint32_t class24)
 {
 	for (const struct nk_pci_id *id = ids; id && id->vendor; id++)
 		if (id_matches(id, vendor, device, class24))
@@ -140,16 +140,13 @@ const char *nk_pci_class_name(uint8_t class)
 {
 	/* Base class codes, PCI Code and ID Assignment Specification 1.11, section 1. */
 	static const char *const names[] = {
-		[0x00] = "unclassified",   [0x01] = "mass storage",
-		[0x02] = "network",	   [0x03] = "display",
-		[0x04] = "multimedia",	   [0x05] = "memory",
-		[0x06] = "bridge",	   [0x07] = "communication",
-		[0x08] = "system",	   [0x09] = "input",
-		[0x0a] = "docking",	   [0x0b] = "processor",
-		[0x0c] = "serial bus",	   [0x0d] = "wireless",
-		[0x0e] = "intelligent io", [0x0f] = "satellite",
-		[0x10] = "encryption",	   [0x11] = "signal processing",
-		[0x12] = "accelerator",	   [0x13] = "instrumentation",
+		[0x00] = "unclassified", [0x01] = "mass storage",    [0x02] = "network",
+		[0x03] = "display",	 [0x04] = "multimedia",	     [0x05] = "memory",
+		[0x06] = "bridge",	 [0x07] = "communication",   [0x08] = "system",
+		[0x09] = "input",	 [0x0a] = "docking",	     [0x0b] = "processor",
+		[0x0c] = "serial bus",	 [0x0d] = "wireless",	     [0x0e] = "intelligent io",
+		[0x0f] = "satellite",	 [0x10] = "encryption",	     [0x11] = "signal processing",
+		[0x12] = "accelerator",	 [0x13] = "instrumentation",
 	};
 
 	return class < NK_ARRAY_SIZE(names) && names[class] ? names[class] : "unknown";
@@ -159,11 +156,25 @@ const char *pci_cap_name(uint8_t id)
 {
 	/* Capability ids, PCI Code and ID Assignment Specification 1.11, section 2. */
 	static const char *const names[] = {
-		[0x01] = "PM",	   [0x02] = "AGP",  [0x03] = "VPD",    [0x04] = "slot id",
-		[0x05] = "MSI",	   [0x06] = "hot-swap", [0x07] = "PCI-X", [0x08] = "HyperTransport",
-		[0x09] = "vendor", [0x0a] = "debug", [0x0b] = "CompactPCI", [0x0c] = "hot-plug",
-		[0x0d] = "bridge subsystem", [0x0e] = "AGP 8x", [0x0f] = "secure",
-		[0x10] = "PCIe",   [0x11] = "MSI-X", [0x12] = "SATA", [0x13] = "AF",
+		[0x01] = "PM",
+		[0x02] = "AGP",
+		[0x03] = "VPD",
+		[0x04] = "slot id",
+		[0x05] = "MSI",
+		[0x06] = "hot-swap",
+		[0x07] = "PCI-X",
+		[0x08] = "HyperTransport",
+		[0x09] = "vendor",
+		[0x0a] = "debug",
+		[0x0b] = "CompactPCI",
+		[0x0c] = "hot-plug",
+		[0x0d] = "bridge subsystem",
+		[0x0e] = "AGP 8x",
+		[0x0f] = "secure",
+		[0x10] = "PCIe",
+		[0x11] = "MSI-X",
+		[0x12] = "SATA",
+		[0x13] = "AF",
 		[0x14] = "EA",
 	};
 

@@ -14,32 +14,32 @@
 #include "pci_priv.h"
 
 /* MSI capability (PCI 3.0 section 6.8.1). */
-#define MSI_CTRL	    0x02
-#define MSI_CTRL_ENABLE	    0x0001
-#define MSI_CTRL_MME	    0x0070 /* multiple message enable: 2^n vectors; we use one */
-#define MSI_CTRL_64BIT	    0x0080
-#define MSI_CTRL_MASKABLE   0x0100 /* per-vector mask bits present */
-#define MSI_ADDR_LO	    0x04
-#define MSI_ADDR_HI	    0x08 /* 64-bit capability only */
-#define MSI_DATA_32	    0x08
-#define MSI_DATA_64	    0x0c
-#define MSI_MASK_32	    0x0c
-#define MSI_MASK_64	    0x10
+#define MSI_CTRL	  0x02
+#define MSI_CTRL_ENABLE	  0x0001
+#define MSI_CTRL_MME	  0x0070 /* multiple message enable: 2^n vectors; we use one */
+#define MSI_CTRL_64BIT	  0x0080
+#define MSI_CTRL_MASKABLE 0x0100 /* per-vector mask bits present */
+#define MSI_ADDR_LO	  0x04
+#define MSI_ADDR_HI	  0x08 /* 64-bit capability only */
+#define MSI_DATA_32	  0x08
+#define MSI_DATA_64	  0x0c
+#define MSI_MASK_32	  0x0c
+#define MSI_MASK_64	  0x10
 
 /* MSI-X capability (PCI 3.0 section 6.8.2) and its table entries (6.8.2.6-9). */
-#define MSIX_CTRL	    0x02
-#define MSIX_CTRL_SIZE	    0x07ff /* table size minus one */
-#define MSIX_CTRL_MASKALL   0x4000 /* function mask */
-#define MSIX_CTRL_ENABLE    0x8000
-#define MSIX_TABLE	    0x04 /* BIR in bits 2:0, offset in 31:3 */
-#define MSIX_PBA	    0x08
-#define MSIX_BIR_MASK	    0x7
-#define MSIX_ENTRY_SIZE	    16
-#define MSIX_ENTRY_ADDR_LO  0 /* in 32-bit words */
-#define MSIX_ENTRY_ADDR_HI  1
-#define MSIX_ENTRY_DATA	    2
-#define MSIX_ENTRY_CTRL	    3
-#define MSIX_ENTRY_MASKED   0x1
+#define MSIX_CTRL	   0x02
+#define MSIX_CTRL_SIZE	   0x07ff /* table size minus one */
+#define MSIX_CTRL_MASKALL  0x4000 /* function mask */
+#define MSIX_CTRL_ENABLE   0x8000
+#define MSIX_TABLE	   0x04 /* BIR in bits 2:0, offset in 31:3 */
+#define MSIX_PBA	   0x08
+#define MSIX_BIR_MASK	   0x7
+#define MSIX_ENTRY_SIZE	   16
+#define MSIX_ENTRY_ADDR_LO 0 /* in 32-bit words */
+#define MSIX_ENTRY_ADDR_HI 1
+#define MSIX_ENTRY_DATA	   2
+#define MSIX_ENTRY_CTRL	   3
+#define MSIX_ENTRY_MASKED  0x1
 
 #define NO_LINE 0xff
 
@@ -116,9 +116,10 @@ static volatile uint32_t *msix_table(struct nk_pci_dev *p, unsigned *size)
 	*size = (nk_pci_read16(p, cap + MSIX_CTRL) & MSIX_CTRL_SIZE) + 1;
 	if ((table & MSIX_BIR_MASK) > 5 || (pba & MSIX_BIR_MASK) > 5 || !tb->virt || !pb->virt ||
 	    toff + *size * MSIX_ENTRY_SIZE > tb->size || poff + (*size + 63) / 64 * 8 > pb->size) {
-		nk_dev_log(&p->dev, NK_LOG_ERR,
-			   "MSI-X table (0x%08x) or pending bits (0x%08x) outside a mapped BAR: MSI-X not used",
-			   table, pba);
+		nk_dev_log(
+			&p->dev, NK_LOG_ERR,
+			"MSI-X table (0x%08x) or pending bits (0x%08x) outside a mapped BAR: MSI-X not used",
+			table, pba);
 		return NULL;
 	}
 	return (volatile uint32_t *)((uint8_t *)tb->virt + toff);
@@ -317,8 +318,8 @@ static void describe(struct nk_pci_dev *p)
 		nk_snprintf(s, NK_DEV_IRQ_MAX, "ioapic %u (INT%c)", p->irq_line,
 			    'A' + p->irq_pin - 1);
 	else if (n == 1)
-		nk_snprintf(s, NK_DEV_IRQ_MAX, "%s 0x%x", p->irq_type == NK_PCI_IRQ_MSI ? "msi" : "msix",
-			    p->vectors[0]);
+		nk_snprintf(s, NK_DEV_IRQ_MAX, "%s 0x%x",
+			    p->irq_type == NK_PCI_IRQ_MSI ? "msi" : "msix", p->vectors[0]);
 	else if (runs)
 		nk_snprintf(s, NK_DEV_IRQ_MAX, "msix 0x%x-0x%x", p->vectors[0], p->vectors[n - 1]);
 	else
@@ -360,7 +361,7 @@ int nk_pci_irq_setup(struct nk_pci_dev *pdev, const struct nk_pci_irq *irqs, uns
 	if (!pdev || !irqs || !n || n > NK_ARRAY_SIZE(pdev->vectors) || !types || (types & ~all))
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++)
-		if (!irqs[i].fn)
+		if (!irqs[i].fn || (irqs[i].cpu != NK_CPU_ANY && pick_cpu(irqs[i].cpu) < 0))
 			return -EINVAL;
 	nk_mutex_lock(&setup_lock);
 	if (pdev->irq_type) {

@@ -11,7 +11,8 @@
 /* Capability list bounds (PCI Local Bus Specification 3.0, section 6.7). */
 #define PCI_CAP_FIRST 0x40 /* capabilities follow the 64-byte header */
 #define PCI_CAP_LAST  0xfc /* a 4-byte capability header must fit below 0x100 */
-#define PCI_CAP_MAX   ((PCI_CAP_LAST - PCI_CAP_FIRST) / 4 + 1) /* distinct offsets: a longer walk loops */
+#define PCI_CAP_MAX \
+	((PCI_CAP_LAST - PCI_CAP_FIRST) / 4 + 1) /* distinct offsets: a longer walk loops */
 
 /* Header type 1 (PCI-to-PCI Bridge Architecture Specification 1.2, section 3.2). */
 #define PCI_PRIMARY_BUS	    0x18
@@ -32,8 +33,8 @@
  * and device are equal or NK_PCI_ANY_ID and whose class bits under class_mask are equal.
  * class24 is (class << 16) | (subclass << 8) | prog-if.
  */
-const struct nk_pci_id *pci_id_match(const struct nk_pci_id *ids, uint16_t vendor,
-				     uint16_t device, uint32_t class24);
+const struct nk_pci_id *pci_id_match(const struct nk_pci_id *ids, uint16_t vendor, uint16_t device,
+				     uint32_t class24);
 
 /*
  * Decode a BAR from its value as the firmware left it (lo, and hi for the upper half of a
@@ -58,7 +59,7 @@ typedef uint8_t (*pci_cfg_rd8)(const void *ctx, unsigned off);
 unsigned pci_cap_walk(pci_cfg_rd8 rd, const void *ctx, int id, unsigned after, int *err);
 
 /* Configuration access (pci_cfg.c). */
-int pci_cfg_init(void);		     /* ECAM windows mapped from the MCFG, or the ports */
+int pci_cfg_init(void);			      /* ECAM windows mapped from the MCFG, or the ports */
 void pci_cfg_attach(struct nk_pci_dev *pdev); /* set pdev->ecam for its segment/bus/slot/func */
 uint32_t pci_cfg_legacy_read32(uint8_t bus, uint8_t slot, uint8_t func, unsigned off);
 /* Segments with ECAM and their first bus, for the scan: index i < count, false past the end. */

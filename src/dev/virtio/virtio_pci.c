@@ -16,7 +16,9 @@
 #define VIRTIO_DEV_TRANSITIONAL 0x1000 /* 0x1000-0x103f: type in the subsystem id (4.1.2.1) */
 #define VIRTIO_DEV_MODERN	0x1040 /* 0x1040-0x107f: 0x1040 + type */
 #define VIRTIO_DEV_LAST		0x107f
-#define CFG_RETRIES		100 /* configuration reads racing a generation change */
+#define CFG_RETRIES		100    /* configuration reads racing a generation change */
+#define PCI_MSIX_CTRL		2      /* MSI-X capability: message control (PCI 3.0 6.8.2.3) */
+#define PCI_MSIX_CTRL_SIZE	0x07ff /* table size minus one */
 
 extern const struct nk_virtio_driver *const __nk_virtio_drivers_start[];
 extern const struct nk_virtio_driver *const __nk_virtio_drivers_end[];
@@ -152,13 +154,22 @@ static void vp_shared_irq(int vector __nk_unused, void *arg)
 		vp_config_irq(vector, &vp->vdev);
 }
 
+/* Entries of the function's MSI-X table (PCI 3.0 section 6.8.2.3), 0 without MSI-X. */
+static unsigned msix_table_size(const struct nk_pci_dev *pdev)
+{
+	if (!pdev->msix_cap)
+		return 0;
+	return (nk_pci_read16(pdev, pdev->msix_cap + PCI_MSIX_CTRL) & PCI_MSIX_CTRL_SIZE) + 1;
+}
+
 /* MSI-X with a vector for configuration changes and one per queue, else one interrupt. */
 static int vp_setup_irqs(struct vp_dev *vp, unsigned n)
 {
 	struct nk_virtio_dev *vdev = &vp->vdev;
+	unsigned entries = msix_table_size(vdev->pdev);
 	int r;
 
-	if (vdev->pdev->msix_cap) {
+	if (entries >= n + 1) {
 		vdev->irqs[0] = (struct nk_pci_irq){ vp_config_irq, vdev, NK_CPU_ANY };
 		for (unsigned i = 0; i < n; i++)
 			vdev->irqs[1 + i] =
@@ -168,12 +179,15 @@ static int vp_setup_irqs(struct vp_dev *vp, unsigned n)
 			vp->irq_set = vp->irq_per_queue = true;
 			return 0;
 		}
-		nk_dev_log(&vdev->pdev->dev, NK_LOG_WARN,
-			   "virtio: no %u MSI-X vectors (%s), one interrupt for all", n + 1,
-			   r < 0 ? nk_strerror(r) : "other type");
-		if (r > 0)
-			nk_pci_irq_release(vdev->pdev);
 	}
+	if (entries && entries < n + 1)
+		nk_dev_log(&vdev->pdev->dev, NK_LOG_INFO,
+			   "virtio: MSI-X table of %u entries, %u wanted: one vector for all",
+			   entries, n + 1);
+	else if (entries)
+		nk_dev_log(&vdev->pdev->dev, NK_LOG_WARN,
+			   "virtio: %u MSI-X vectors not set up (%s): one interrupt for all", n + 1,
+			   nk_strerror(r));
 	vdev->irqs[0] = (struct nk_pci_irq){ vp_shared_irq, vp, NK_CPU_ANY };
 	r = nk_pci_irq_setup(vdev->pdev, vdev->irqs, 1,
 			     NK_PCI_IRQ_MSIX | NK_PCI_IRQ_MSI | NK_PCI_IRQ_INTX);
@@ -193,25 +207,31 @@ static uint16_t vp_vector(struct vp_dev *vp, int q)
 
 /* --- queues --- */
 
-static int vp_setup_queue(struct vp_dev *vp, unsigned i, nk_virtq_callback_t cb)
+/* The size queue i will have: the device's, capped at NK_VIRTQ_MAX_SIZE; or -errno. */
+static int vp_queue_size(struct vp_dev *vp, unsigned i)
 {
-	struct nk_virtq *vq = &vp->vdev.vqs[i];
 	uint16_t size = vp->ops->queue_size(vp, i);
-	void *mem;
-	int err;
+	const char *name = vp->vdev.vqs[i].name;
 
 	if (!size)
-		return vp_fail(vp, -ENODEV, "queue %u (%s) has size 0", i, vq->name);
+		return vp_fail(vp, -ENODEV, "queue %u (%s) has size 0", i, name);
 	if (!is_pow2(size))
-		return vp_fail(vp, -EIO, "queue %u (%s) size %u is not a power of two", i, vq->name,
+		return vp_fail(vp, -EIO, "queue %u (%s) size %u is not a power of two", i, name,
 			       size);
-	if (size > NK_VIRTQ_MAX_SIZE) {
-		if (!vp->ops->can_resize)
-			return vp_fail(vp, -ENOTSUP, "queue %u size %u above the supported %u", i,
-				       size, NK_VIRTQ_MAX_SIZE);
-		size = NK_VIRTQ_MAX_SIZE;
-	}
-	mem = nk_malloc_aligned(vp_ring_bytes(size), 4096);
+	if (size <= NK_VIRTQ_MAX_SIZE)
+		return size;
+	if (!vp->ops->can_resize)
+		return vp_fail(vp, -ENOTSUP, "queue %u (%s) size %u above the supported %u", i,
+			       name, size, NK_VIRTQ_MAX_SIZE);
+	return NK_VIRTQ_MAX_SIZE;
+}
+
+static int vp_setup_queue(struct vp_dev *vp, unsigned i, uint16_t size, nk_virtq_callback_t cb)
+{
+	struct nk_virtq *vq = &vp->vdev.vqs[i];
+	void *mem = nk_malloc_aligned(vp_ring_bytes(size), 4096);
+	int err;
+
 	if (!mem)
 		return vp_fail(vp, -ENOMEM, "no memory for queue %u", i);
 	err = nk_virtq_init(vq, size, mem, (char *)mem + 16UL * size,
@@ -233,6 +253,7 @@ int nk_virtio_setup_queues(struct nk_virtio_dev *vdev, unsigned n,
 			   const nk_virtq_callback_t *callbacks, const char *const *names)
 {
 	struct vp_dev *vp = to_vp(vdev);
+	uint16_t sizes[NK_VIRTIO_MAX_QUEUES];
 	int err;
 
 	if (!n || n > NK_VIRTIO_MAX_QUEUES || vdev->vqs)
@@ -246,9 +267,19 @@ int nk_virtio_setup_queues(struct nk_virtio_dev *vdev, unsigned n,
 		vdev->vqs[i].index = i;
 		nk_strlcpy(vdev->vqs[i].name, names[i], sizeof(vdev->vqs[i].name));
 	}
+	/* Sizes first: a device offering impossible queues is refused before anything is set up. */
+	for (unsigned i = 0; i < n; i++) {
+		int size = vp_queue_size(vp, i);
+
+		if (size < 0) {
+			nk_virtio_reset(vdev);
+			return size;
+		}
+		sizes[i] = (uint16_t)size;
+	}
 	err = vp_setup_irqs(vp, n);
 	for (unsigned i = 0; !err && i < n; i++)
-		err = vp_setup_queue(vp, i, callbacks[i]);
+		err = vp_setup_queue(vp, i, sizes[i], callbacks[i]);
 	if (!err && vp_vector(vp, -1) != VIRTIO_NO_VECTOR &&
 	    vp->ops->config_vector(vp, vp_vector(vp, -1)))
 		err = vp_fail(vp, -EIO, "the device refused the configuration MSI-X vector");

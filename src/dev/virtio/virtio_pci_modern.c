@@ -241,15 +241,13 @@ int vp_modern_init(struct vp_dev *vp)
 	unsigned pos = nk_pci_find_cap(pdev, NK_PCI_CAP_VENDOR, 0);
 	bool any = false;
 
-	for (unsigned n = 0; pos && n < 48; n++) {
+	for (; pos; pos = nk_pci_find_cap(pdev, NK_PCI_CAP_VENDOR, pos)) {
 		uint8_t type = nk_pci_read8(pdev, pos + CAP_CFG_TYPE);
-		unsigned next = nk_pci_read8(pdev, pos + 1);
 
 		if (type >= CFG_COMMON && type <= CFG_DEVICE) {
 			any = true;
 			read_cap(vp, pos, &caps[type]);
 		}
-		pos = next ? nk_pci_find_cap(pdev, NK_PCI_CAP_VENDOR, next) : 0;
 	}
 	if (!any)
 		return -ENOENT;
