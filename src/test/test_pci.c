@@ -78,6 +78,59 @@ NK_TEST(pci, host_bridge)
 	NK_EXPECT_PTR_EQ(nk_pci_find(p->vendor, p->device, 0), p);
 }
 
+/*
+ * Two drivers of the test kernel: one binds the host bridge (class 06.00), one matches the ISA
+ * bridge (class 06.01) and fails its probe. The core binds at boot, before the tests run.
+ */
+static int host_probes, isa_probes;
+static struct nk_pci_dev *host_probed;
+
+static int host_probe(struct nk_pci_dev *pdev, const struct nk_pci_id *id)
+{
+	host_probes++;
+	host_probed = pdev;
+	pdev->drvdata = (void *)id->data;
+	return 0;
+}
+
+static int isa_probe(struct nk_pci_dev *pdev, const struct nk_pci_id *id)
+{
+	isa_probes++;
+	pdev->drvdata = pdev;
+	return -ENODEV;
+}
+
+static const struct nk_pci_id host_ids[] = {
+	{ NK_PCI_ANY_ID, NK_PCI_ANY_ID, 0x060000, 0xffff00, "host" }, { 0 }
+};
+static const struct nk_pci_id isa_ids[] = { { 0x8086, NK_PCI_ANY_ID, 0x060100, 0xffff00, NULL },
+					    { 0 } };
+static const struct nk_pci_driver host_driver = { "pci-test-host", host_ids, host_probe, NULL };
+static const struct nk_pci_driver isa_driver = { "pci-test-isa", isa_ids, isa_probe, NULL };
+NK_PCI_DRIVER(host_driver);
+NK_PCI_DRIVER(isa_driver);
+
+NK_TEST(pci, drivers_bound_by_class)
+{
+	struct nk_pci_dev *host = at(0), *isa = NULL;
+
+	NK_ASSERT_NOT_NULL(host);
+	NK_EXPECT_EQ(host_probes, 1);
+	NK_EXPECT_PTR_EQ(host_probed, host);
+	NK_EXPECT_PTR_EQ(host->driver, &host_driver);
+	NK_EXPECT_STREQ(host->dev.driver, "pci-test-host");
+	NK_EXPECT_STREQ(host->drvdata, "host");
+	for (struct nk_pci_dev *p = nk_pci_first(); p; p = nk_pci_next(p))
+		if (p->class == 0x06 && p->subclass == 0x01 && p->vendor == 0x8086)
+			isa = p;
+	if (!isa)
+		NK_SKIP("no Intel ISA bridge");
+	NK_EXPECT_GE(isa_probes, 1);
+	NK_EXPECT_NULL(isa->driver); /* a failed probe leaves it unbound */
+	NK_EXPECT_NULL(isa->dev.driver);
+	NK_EXPECT_NULL(isa->drvdata);
+}
+
 NK_TEST(pci, ecam_iff_mcfg)
 {
 	const struct nk_acpi_info *a = nk_acpi_get_info();
@@ -365,6 +418,57 @@ NK_TEST(pci, msi_message_reaches_each_cpu)
 	NK_EXPECT_EQ(nk_arch_msi_message(0, 8, &(uint64_t){ 0 }, &(uint32_t){ 0 }), -EINVAL);
 }
 
+static void check_msix_table(struct nk_test_ctx *nk_t, struct nk_pci_dev *p)
+{
+	uint32_t tbl = nk_pci_read32(p, p->msix_cap + 4);
+	uint16_t ctrl = nk_pci_read16(p, p->msix_cap + 2);
+	volatile uint32_t *table;
+
+	NK_ASSERT_NOT_NULL(p->bar[tbl & 7].virt);
+	table = (volatile uint32_t *)((uint8_t *)p->bar[tbl & 7].virt + (tbl & ~7u));
+	NK_EXPECT(ctrl & 0x8000);    /* enabled */
+	NK_EXPECT(!(ctrl & 0x4000)); /* not function-masked */
+	for (unsigned i = 0; i <= (ctrl & 0x7ffu); i++) {
+		volatile uint32_t *e = &table[4 * i];
+
+		if (i >= p->nr_vectors) {
+			NK_EXPECT_EQ(e[3] & 1, 1); /* unused entries stay masked */
+			continue;
+		}
+		NK_EXPECT_UEQ(e[0] & 0xfff00000u, 0xfee00000u);
+		NK_EXPECT_UEQ(e[2] & 0xff, p->vectors[i]);
+		NK_EXPECT_NOT_NULL(nk_vector_handler(p->vectors[i], NULL));
+	}
+}
+
+/*
+ * Functions whose driver set interrupts up: MSI-X tables programmed with the function's
+ * vectors, the others masked; INTx enabled in the command register with a routed line.
+ */
+NK_TEST(pci, bound_irqs_consistent)
+{
+	int seen = 0;
+
+	for (struct nk_pci_dev *p = nk_pci_first(); p; p = nk_pci_next(p)) {
+		uint16_t cmd = nk_pci_read16(p, NK_PCI_COMMAND);
+
+		if (!p->irq_type)
+			continue;
+		seen++;
+		NK_EXPECT(p->dev.irq[0]);
+		NK_EXPECT(p->nr_vectors >= 1);
+		if (p->irq_type == NK_PCI_IRQ_MSIX)
+			check_msix_table(nk_t, p);
+		if (p->irq_type == NK_PCI_IRQ_INTX)
+			NK_EXPECT(!(cmd & NK_PCI_CMD_INTX_DISABLE));
+		else
+			NK_EXPECT(cmd & NK_PCI_CMD_MASTER);
+		NK_EXPECT_NOT_NULL(nk_vector_handler(p->vectors[0], NULL));
+	}
+	if (!seen)
+		NK_SKIP("no driver has set interrupts up");
+}
+
 /* A virtio function with MSI-X that no driver has set interrupts up on, or NULL. */
 static struct nk_pci_dev *free_msix_function(void)
 {
@@ -393,6 +497,7 @@ NK_TEST(pci, msix_setup_delivers)
 	NK_EXPECT(nk_pci_read16(p, p->msix_cap + 2) & 0x8000);	  /* enabled */
 	NK_EXPECT(!(nk_pci_read16(p, p->msix_cap + 2) & 0x4000)); /* not function-masked */
 	NK_EXPECT(nk_pci_read16(p, NK_PCI_COMMAND) & NK_PCI_CMD_MASTER);
+	check_msix_table(nk_t, p);
 	for (int i = 0; i < 2; i++) {
 		volatile uint32_t *e = &table[4 * i];
 
