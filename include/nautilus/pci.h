@@ -126,7 +126,8 @@ void nk_pci_enable(struct nk_pci_dev *pdev);
  * what `types` allows: MSI-X with n table entries (0..n-1, unmasked), MSI with one vector
  * (n == 1), INTx through the IOAPIC (n == 1; the line may be shared: the handler must check its
  * device's cause register and return if it has none). Returns the NK_PCI_IRQ_* used, or
- * -ENOSPC (no vectors), -ENODEV (nothing in `types` is possible), -EINVAL.
+ * -ENOSPC (no vectors), -ENODEV (nothing in `types` is possible), -EINVAL (bad arguments, an
+ * offline CPU, or interrupts already set up: release them first).
  * irqs must stay valid until nk_pci_irq_release. pdev->dev.irq is set for devs/pci.
  */
 #define NK_PCI_IRQ_INTX 0x1
