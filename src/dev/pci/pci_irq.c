@@ -10,6 +10,7 @@
 #include <nautilus/printk.h>
 #include <nautilus/spinlock.h>
 #include <nautilus/thread.h>
+#include <nautilus/time.h>
 
 #include "pci_priv.h"
 
@@ -43,9 +44,19 @@
 
 #define NO_LINE 0xff
 
+/*
+ * A level-triggered line that no handler quiets fires again as soon as it is acknowledged, and
+ * the CPU would do nothing else: past this many interrupts in a second the line is masked.
+ */
+#define STORM_PER_SECOND 100000
+#define NS_PER_SECOND	 1000000000ULL
+
 struct intx_line {
 	int vector; /* the IOAPIC route's, 0: not routed */
 	struct nk_pci_dev *head;
+	uint64_t window; /* nk_time_ns() at the start of the current second */
+	unsigned count;	 /* interrupts in it */
+	bool stuck;	 /* masked as a storm, until the last function releases it */
 };
 
 static struct intx_line lines[256];
@@ -243,6 +254,26 @@ static void msi_disable(struct nk_pci_dev *p)
 /* --- INTx --- */
 
 /* The IOAPIC route of a line: every function on it, each handler checks its own device. */
+/* Under intx_lock: count an interrupt of l; mask l and say so when it storms. */
+static void storm_check(struct intx_line *l)
+{
+	uint64_t now = nk_time_ns();
+
+	if (!l->count || now - l->window > NS_PER_SECOND) {
+		l->window = now;
+		l->count = 0;
+	}
+	if (++l->count <= STORM_PER_SECOND || l->stuck)
+		return;
+	l->stuck = true;
+	nk_irq_mask((int)(l - lines));
+	for (struct nk_pci_dev *p = l->head; p; p = p->intx_next)
+		nk_dev_log(
+			&p->dev, NK_LOG_ERR,
+			"INTx line %d asserted and not cleared by any handler (%u interrupts in a second): line masked",
+			(int)(l - lines), l->count);
+}
+
 static void intx_dispatch(int vector, void *arg)
 {
 	struct intx_line *l = arg;
@@ -250,6 +281,7 @@ static void intx_dispatch(int vector, void *arg)
 	nk_spin_lock(&intx_lock);
 	for (struct nk_pci_dev *p = l->head; p; p = p->intx_next)
 		p->intx_handler->fn(vector, p->intx_handler->arg);
+	storm_check(l);
 	nk_spin_unlock(&intx_lock);
 }
 
@@ -299,7 +331,7 @@ static void intx_release(struct nk_pci_dev *p)
 	p->intx_handler = NULL;
 	if (!l->head) {
 		nk_irq_unregister(p->irq_line);
-		l->vector = 0;
+		*l = (struct intx_line){ 0 };
 	}
 	p->nr_vectors = 0; /* the line's vector is the IOAPIC route's, freed with it */
 }
