@@ -10,7 +10,6 @@
 #include <nautilus/printk.h>
 #include <nautilus/spinlock.h>
 #include <nautilus/thread.h>
-#include <nautilus/time.h>
 
 #include "pci_priv.h"
 
@@ -46,17 +45,15 @@
 
 /*
  * A level-triggered line that no handler quiets fires again as soon as it is acknowledged, and
- * the CPU would do nothing else: past this many interrupts in a second the line is masked.
+ * the CPU would do nothing else. A function whose INTx is still asserted (Status bit 3) after
+ * its handler ran, this many interrupts in a row, is stuck: its INTx is disabled and it is
+ * marked failed. Far more than a busy device that re-asserts while its handler runs.
  */
-#define STORM_PER_SECOND 100000
-#define NS_PER_SECOND	 1000000000ULL
+#define STUCK_IN_A_ROW 100000
 
 struct intx_line {
 	int vector; /* the IOAPIC route's, 0: not routed */
 	struct nk_pci_dev *head;
-	uint64_t window; /* nk_time_ns() at the start of the current second */
-	unsigned count;	 /* interrupts in it */
-	bool stuck;	 /* masked as a storm, until the last function releases it */
 };
 
 static struct intx_line lines[256];
@@ -254,24 +251,19 @@ static void msi_disable(struct nk_pci_dev *p)
 /* --- INTx --- */
 
 /* The IOAPIC route of a line: every function on it, each handler checks its own device. */
-/* Under intx_lock: count an interrupt of l; mask l and say so when it storms. */
-static void storm_check(struct intx_line *l)
+/* After p's handler: count p stuck if it still asserts INTx, and stop it when it stays so. */
+static void stuck_check(struct nk_pci_dev *p)
 {
-	uint64_t now = nk_time_ns();
-
-	if (!l->count || now - l->window > NS_PER_SECOND) {
-		l->window = now;
-		l->count = 0;
-	}
-	if (++l->count <= STORM_PER_SECOND || l->stuck)
+	if (!(nk_pci_read16(p, NK_PCI_STATUS) & NK_PCI_STATUS_INTX)) {
+		p->intx_stuck = 0;
 		return;
-	l->stuck = true;
-	nk_irq_mask((int)(l - lines));
-	for (struct nk_pci_dev *p = l->head; p; p = p->intx_next)
-		nk_dev_log(
-			&p->dev, NK_LOG_ERR,
-			"INTx line %d asserted and not cleared by any handler (%u interrupts in a second): line masked",
-			(int)(l - lines), l->count);
+	}
+	if (++p->intx_stuck != STUCK_IN_A_ROW)
+		return;
+	command_set(p, NK_PCI_CMD_INTX_DISABLE, 0);
+	nk_dev_fail(&p->dev, -EIO,
+		    "INTx still asserted after its handler %u times in a row: INTx disabled",
+		    p->intx_stuck);
 }
 
 static void intx_dispatch(int vector, void *arg)
@@ -279,9 +271,10 @@ static void intx_dispatch(int vector, void *arg)
 	struct intx_line *l = arg;
 
 	nk_spin_lock(&intx_lock);
-	for (struct nk_pci_dev *p = l->head; p; p = p->intx_next)
+	for (struct nk_pci_dev *p = l->head; p; p = p->intx_next) {
 		p->intx_handler->fn(vector, p->intx_handler->arg);
-	storm_check(l);
+		stuck_check(p);
+	}
 	nk_spin_unlock(&intx_lock);
 }
 
@@ -331,8 +324,9 @@ static void intx_release(struct nk_pci_dev *p)
 	p->intx_handler = NULL;
 	if (!l->head) {
 		nk_irq_unregister(p->irq_line);
-		*l = (struct intx_line){ 0 };
+		l->vector = 0;
 	}
+	p->intx_stuck = 0;
 	p->nr_vectors = 0; /* the line's vector is the IOAPIC route's, freed with it */
 }
 
