@@ -178,11 +178,16 @@ def check_written(path):
 # Fixed slots, so that names and interrupt lines do not depend on the order of arguments.
 # MACs tell the tests which NIC is which: 01/02 on user networking (QEMU's gateway 10.0.2.2
 # answers ARP), 03/04 on one hub, so frames sent by one arrive at the other.
+# Slots 0xb and 0xf hold two e1000e (82574L, 8086:10d3) that no driver of ours claims: the pci
+# suite sets their MSI, MSI-X and INTx up itself. Both slots' INTA reaches the same PCI
+# interrupt link on pc (PIIX: (slot - 1 + pin) mod 4) and on q35 (ICH9: (slot + pin) mod 4),
+# so the two share one line. They sit on a hub of their own (2), away from hub 1's traffic.
 def devices(disk, ro_disk, legacy_blk1=False, intx_hub_net=False):
     """QEMU arguments for two virtio-blk disks (disk writable, ro_disk read-only), a virtio-net
-    and an e1000 on user networking, and a virtio-net and an e1000 on one hub. legacy_blk1: the
-    read-only disk offers only the legacy virtio interface; intx_hub_net: the hub's virtio-net
-    has no MSI-X vectors, so it interrupts through INTx."""
+    and an e1000 on user networking, a virtio-net and an e1000 on one hub, and two driverless
+    e1000e on another hub for the pci suite. legacy_blk1: the read-only disk offers only the
+    legacy virtio interface; intx_hub_net: the hub's virtio-net has no MSI-X vectors, so it
+    interrupts through INTx."""
     blk1 = ",disable-modern=on" if legacy_blk1 else ""
     net3 = ",vectors=0" if intx_hub_net else ""
     return ["-nic", "none",
@@ -198,5 +203,9 @@ def devices(disk, ro_disk, legacy_blk1=False, intx_hub_net=False):
             "-device", f"virtio-net-pci,netdev=h0,mac=52:54:00:12:34:03,addr=0x8{net3}",
             "-netdev", "hubport,id=h1,hubid=1",
             "-device", "e1000,netdev=h1,mac=52:54:00:12:34:04,addr=0x9",
+            "-netdev", "hubport,id=h2,hubid=2",
+            "-device", "e1000e,netdev=h2,mac=52:54:00:12:34:05,addr=0xb",
+            "-netdev", "hubport,id=h3,hubid=2",
+            "-device", "e1000e,netdev=h3,mac=52:54:00:12:34:06,addr=0xf",
             # COM2, for the serial suite's loopback test (COM1 is the console).
             "-serial", "null"]
