@@ -2,8 +2,9 @@
  * KTAP suite `pci`: the functions QEMU was given are found at the slots the runner uses, with
  * the right ids and classes (skipped when absent); ECAM is used iff the MCFG lists it and
  * agrees with the ports; BARs are mapped (device registers read through bar.virt make sense);
- * the capability walk finds MSI-X on virtio; MSI messages reach each CPU; MSI-X and shared INTx
- * set-up deliver interrupts on functions no driver is using; configuration writes read back.
+ * the capability walk finds MSI-X on virtio; MSI messages reach each CPU; MSI-X, MSI and
+ * shared INTx set-up deliver interrupts on functions no driver is using (the runner's two
+ * e1000e, which no driver of ours claims); configuration writes read back.
  */
 #include <arch/x64/boot.h>
 #include <arch/x64/cpu.h>
@@ -14,6 +15,7 @@
 #include <nautilus/irq.h>
 #include <nautilus/mm.h>
 #include <nautilus/pci.h>
+#include <nautilus/string.h>
 #include <nautilus/test.h>
 #include <nautilus/thread.h>
 #include <nautilus/time.h>
@@ -36,7 +38,10 @@
 #define VIRTIO_ID_NET	  1    /* subsystem id of a transitional device (4.1.2.3) */
 #define VIRTIO_ID_BLK	  2
 
-/* 82540EM registers (Intel 8254x Software Developer's Manual, section 13.4). */
+/*
+ * 82540EM registers (Intel 8254x Software Developer's Manual, section 13.4); the 82574L (e1000e)
+ * has the same interrupt registers at the same offsets (82574 datasheet, section 10.2.4).
+ */
 #define E1000_ICR      0x00c0 /* interrupt cause read, cleared by the read */
 #define E1000_ICS      0x00c8 /* interrupt cause set */
 #define E1000_IMS      0x00d0 /* interrupt mask set */
@@ -44,6 +49,19 @@
 #define E1000_RAL0     0x5400 /* receive address low: MAC bytes 0-3 */
 #define E1000_RAH0     0x5404 /* receive address high: bytes 4-5, bit 31 address valid */
 #define E1000_ICR_TXDW 0x1
+
+/* MSI capability (PCI 3.0 section 6.8.1). */
+#define MSI_CTRL	  0x02
+#define MSI_CTRL_ENABLE	  0x0001
+#define MSI_CTRL_MME	  0x0070 /* multiple message enable */
+#define MSI_CTRL_64BIT	  0x0080
+#define MSI_CTRL_MASKABLE 0x0100
+#define MSI_ADDR_LO	  0x04
+#define MSI_ADDR_HI	  0x08 /* 64-bit layout */
+#define MSI_DATA_32	  0x08
+#define MSI_DATA_64	  0x0c
+#define MSI_MASK_32	  0x0c
+#define MSI_MASK_64	  0x10
 
 static struct nk_pci_dev *at(uint8_t slot)
 {
@@ -61,6 +79,11 @@ static bool is_virtio(const struct nk_pci_dev *p)
 static bool is_e1000(const struct nk_pci_dev *p)
 {
 	return p->vendor == 0x8086 && p->device == 0x100e;
+}
+
+static bool is_e1000e(const struct nk_pci_dev *p)
+{
+	return p->vendor == 0x8086 && p->device == 0x10d3;
 }
 
 NK_TEST(pci, host_bridge)
@@ -161,6 +184,9 @@ static const struct expect vnet[] = { { 6, { 0x1000, 0x1041 }, 0x02, 0x00 },
 				      { 8, { 0x1000, 0x1041 }, 0x02, 0x00 } };
 static const struct expect e1k[] = { { 7, { 0x100e, 0x100e }, 0x02, 0x00 },
 				     { 9, { 0x100e, 0x100e }, 0x02, 0x00 } };
+/* The pci suite's own functions: no driver binds them, the cases set their interrupts up. */
+static const struct expect e1ke[] = { { 0xb, { 0x10d3, 0x10d3 }, 0x02, 0x00 },
+				      { 0xf, { 0x10d3, 0x10d3 }, 0x02, 0x00 } };
 
 /* Each slot holds the expected function or nothing; how many held it. */
 static int check_slots(struct nk_test_ctx *nk_t, const struct expect *e, size_t n, uint16_t vendor)
@@ -198,6 +224,25 @@ NK_TEST(pci, e1000_found)
 {
 	if (!check_slots(nk_t, e1k, NK_ARRAY_SIZE(e1k), 0x8086))
 		NK_SKIP("no e1000 at slots 7 and 9");
+}
+
+/* The e1000e offer MSI and MSI-X (table in a mapped BAR), and no driver has bound them. */
+NK_TEST(pci, e1000e_found)
+{
+	if (!check_slots(nk_t, e1ke, NK_ARRAY_SIZE(e1ke), 0x8086))
+		NK_SKIP("no e1000e at slots 11 and 15");
+	for (size_t i = 0; i < NK_ARRAY_SIZE(e1ke); i++) {
+		struct nk_pci_dev *p = at(e1ke[i].slot);
+
+		if (!p)
+			continue;
+		NK_EXPECT_NULL(p->driver);
+		NK_EXPECT_NE(p->msi_cap, 0);
+		NK_EXPECT_NE(p->msix_cap, 0);
+		if (p->msix_cap)
+			NK_EXPECT_NOT_NULL(p->bar[nk_pci_read32(p, p->msix_cap + 4) & 7].virt);
+		NK_EXPECT_NOT_NULL(p->bar[0].virt);
+	}
 }
 
 /* Each e1000's MAC registers hold what QEMU was given (52:54:00:...), address valid. */
@@ -470,11 +515,24 @@ NK_TEST(pci, bound_irqs_consistent)
 		NK_SKIP("no driver has set interrupts up");
 }
 
-/* A virtio function with MSI-X that no driver has set interrupts up on, or NULL. */
+/* The MSI-X table of p through the mapping of the BAR its capability names, or NULL. */
+static volatile uint32_t *msix_table_of(struct nk_pci_dev *p)
+{
+	uint32_t tbl = nk_pci_read32(p, p->msix_cap + 4);
+
+	if ((tbl & 7) > 5 || !p->bar[tbl & 7].virt)
+		return NULL;
+	return (volatile uint32_t *)((uint8_t *)p->bar[tbl & 7].virt + (tbl & ~7u));
+}
+
+/*
+ * A function with MSI-X that no driver has set interrupts up on (the runner's e1000e), or
+ * NULL.
+ */
 static struct nk_pci_dev *free_msix_function(void)
 {
 	for (struct nk_pci_dev *p = nk_pci_first(); p; p = nk_pci_next(p))
-		if (p->msix_cap && !p->irq_type && p->bar[1].virt)
+		if (p->msix_cap && !p->irq_type && !p->driver && msix_table_of(p))
 			return p;
 	return NULL;
 }
@@ -488,9 +546,9 @@ NK_TEST(pci, msix_setup_delivers)
 	int vec[2];
 
 	if (!p)
-		NK_SKIP("every function with MSI-X has its interrupts set up by a driver");
-	table = (volatile uint32_t *)((uint8_t *)p->bar[1].virt +
-				      (nk_pci_read32(p, p->msix_cap + 4) & ~7u));
+		NK_SKIP("no unbound function with MSI-X and its table mapped (the runner's e1000e)");
+	nk_test_diag("MSI-X of %s (%04x:%04x)", p->dev.name, p->vendor, p->device);
+	table = msix_table_of(p);
 	NK_ASSERT_EQ(nk_pci_irq_setup(p, irqs, 2, NK_PCI_IRQ_MSIX), NK_PCI_IRQ_MSIX);
 	NK_EXPECT_EQ(nk_pci_irq_setup(p, irqs, 2, NK_PCI_IRQ_MSIX), -EINVAL); /* set up already */
 	NK_EXPECT_EQ(p->irq_type, NK_PCI_IRQ_MSIX);
@@ -530,49 +588,94 @@ static volatile uint32_t *e1000_regs(struct nk_pci_dev *p)
 	return p->bar[0].virt;
 }
 
-/* The e1000's handler on a shared line: only its own cause counts (and is cleared). */
+/* The e1000e at slot, if it is there with its registers mapped, unbound, without interrupts. */
+static struct nk_pci_dev *free_e1000e(uint8_t slot)
+{
+	struct nk_pci_dev *p = at(slot);
+
+	return p && is_e1000e(p) && !p->driver && !p->irq_type && e1000_regs(p) ? p : NULL;
+}
+
+/* Every cause masked, and cleared (without MSI-X the read of ICR clears it). */
+static void e1000_quiet(struct nk_pci_dev *p)
+{
+	e1000_regs(p)[E1000_IMC / 4] = ~0u;
+	(void)e1000_regs(p)[E1000_ICR / 4];
+}
+
+/* The function interrupts (INTx or MSI, whichever is on) with cause TXDW until it is read. */
+static void e1000_raise(struct nk_pci_dev *p)
+{
+	e1000_regs(p)[E1000_IMS / 4] = E1000_ICR_TXDW;
+	e1000_regs(p)[E1000_ICS / 4] = E1000_ICR_TXDW;
+}
+
+/* The handler of an e1000e on a shared line: only its own cause counts (and is cleared). */
 static void e1000_intx(int vector, void *arg)
 {
 	struct nk_pci_dev *p = arg;
-	int i = p->slot == e1k[0].slot ? 0 : 1;
+	int i = p->slot == e1ke[0].slot ? 0 : 1;
 
-	if (e1000_regs(p)[E1000_ICR / 4])
+	if (e1000_regs(p)[E1000_ICR / 4] & E1000_ICR_TXDW)
 		__atomic_fetch_add(&hits[i], 1, __ATOMIC_RELEASE);
 }
 
-NK_TEST(pci, intx_shared_line)
+/* Each function's interrupt reaches its own handler only, then both at once reach both. */
+static void intx_deliver(struct nk_test_ctx *nk_t, struct nk_pci_dev *p[2])
 {
-	struct nk_pci_dev *p[2] = { at(e1k[0].slot), at(e1k[1].slot) };
-	struct nk_pci_irq irqs[2] = { { e1000_intx, p[0], NK_CPU_ANY },
-				      { e1000_intx, p[1], NK_CPU_ANY } };
-	int n = 0;
-
 	for (int i = 0; i < 2; i++) {
-		if (!p[i] || !is_e1000(p[i]) || p[i]->irq_type || !e1000_regs(p[i]))
-			continue;
-		e1000_regs(p[i])[E1000_IMC / 4] = ~0u;
-		(void)e1000_regs(p[i])[E1000_ICR / 4];
-		NK_ASSERT_EQ(nk_pci_irq_setup(p[i], &irqs[i], 1, NK_PCI_IRQ_INTX), NK_PCI_IRQ_INTX);
-		NK_EXPECT(!(nk_pci_read16(p[i], NK_PCI_COMMAND) & NK_PCI_CMD_INTX_DISABLE));
-		n++;
-	}
-	if (!n)
-		NK_SKIP("no e1000 without a driver's interrupts at slots 7 and 9");
-	for (int i = 0; i < 2; i++) {
-		if (!p[i] || p[i]->irq_type != NK_PCI_IRQ_INTX)
-			continue;
 		hits[0] = hits[1] = 0;
-		e1000_regs(p[i])[E1000_IMS / 4] = E1000_ICR_TXDW;
-		e1000_regs(p[i])[E1000_ICS / 4] = E1000_ICR_TXDW;
+		e1000_raise(p[i]);
 		NK_EXPECT(nk_test_wait_ge(&hits[i], 1, nk_time_ns() + WAIT_NS));
 		NK_EXPECT_EQ(hits[1 - i], 0);
-		e1000_regs(p[i])[E1000_IMC / 4] = ~0u;
+		e1000_quiet(p[i]);
 	}
-	if (n == 2 && p[0]->irq_line == p[1]->irq_line)
-		NK_EXPECT_EQ(p[0]->vectors[0], p[1]->vectors[0]); /* one route for the line */
-	for (int i = 0; i < 2; i++)
-		if (p[i] && p[i]->irq_type == NK_PCI_IRQ_INTX)
-			nk_pci_irq_release(p[i]);
+	hits[0] = hits[1] = 0;
+	e1000_raise(p[0]);
+	e1000_raise(p[1]);
+	NK_EXPECT(nk_test_wait_ge(&hits[0], 1, nk_time_ns() + WAIT_NS));
+	NK_EXPECT(nk_test_wait_ge(&hits[1], 1, nk_time_ns() + WAIT_NS));
+	e1000_quiet(p[0]);
+	e1000_quiet(p[1]);
+}
+
+/*
+ * The runner puts the two e1000e where their INTA reach one interrupt link (nkqemu.devices):
+ * the firmware gives them one line, which the core routes once and shares.
+ */
+NK_TEST(pci, intx_shared_line)
+{
+	struct nk_pci_dev *p[2] = { free_e1000e(e1ke[0].slot), free_e1000e(e1ke[1].slot) };
+	struct nk_pci_irq irqs[2] = { { e1000_intx, p[0], NK_CPU_ANY },
+				      { e1000_intx, p[1], NK_CPU_ANY } };
+	bool up[2] = { false, false };
+
+	if (!p[0] || !p[1])
+		NK_SKIP("no two e1000e without a driver at slots 11 and 15");
+	for (int i = 0; i < 2; i++) {
+		e1000_quiet(p[i]);
+		up[i] = nk_pci_irq_setup(p[i], &irqs[i], 1, NK_PCI_IRQ_INTX) == NK_PCI_IRQ_INTX;
+		NK_EXPECT(up[i]);
+		NK_EXPECT(!(nk_pci_read16(p[i], NK_PCI_COMMAND) & NK_PCI_CMD_INTX_DISABLE));
+	}
+	if (p[0]->irq_line == p[1]->irq_line)
+		nk_test_diag("%s and %s share line %u", p[0]->dev.name, p[1]->dev.name,
+			     p[0]->irq_line);
+	else
+		nk_test_diag("%s and %s are on lines %u and %u: not shared, delivery only",
+			     p[0]->dev.name, p[1]->dev.name, p[0]->irq_line, p[1]->irq_line);
+	if (up[0] && up[1]) {
+		if (p[0]->irq_line == p[1]->irq_line)
+			NK_EXPECT_EQ(p[0]->vectors[0], p[1]->vectors[0]); /* one route */
+		intx_deliver(nk_t, p);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (!up[i])
+			continue;
+		nk_pci_irq_release(p[i]);
+		NK_EXPECT_EQ(p[i]->irq_type, 0);
+		NK_EXPECT(nk_pci_read16(p[i], NK_PCI_COMMAND) & NK_PCI_CMD_INTX_DISABLE);
+	}
 }
 
 static void e1000_no_ack(int vector, void *arg)
@@ -586,18 +689,16 @@ static void e1000_no_ack(int vector, void *arg)
  */
 NK_TEST(pci, intx_stuck_function_stopped)
 {
-	struct nk_pci_dev *p = at(e1k[0].slot);
+	struct nk_pci_dev *p = free_e1000e(e1ke[0].slot);
 	struct nk_pci_irq irq = { e1000_no_ack, NULL, NK_CPU_ANY };
 	int before;
 
-	if (!p || !is_e1000(p) || p->irq_type || !e1000_regs(p))
-		NK_SKIP("no e1000 without a driver's interrupts at slot 7");
-	e1000_regs(p)[E1000_IMC / 4] = ~0u;
-	(void)e1000_regs(p)[E1000_ICR / 4];
+	if (!p)
+		NK_SKIP("no e1000e without a driver at slot 11");
+	e1000_quiet(p);
 	NK_ASSERT_EQ(nk_pci_irq_setup(p, &irq, 1, NK_PCI_IRQ_INTX), NK_PCI_IRQ_INTX);
 	hits[0] = 0;
-	e1000_regs(p)[E1000_IMS / 4] = E1000_ICR_TXDW;
-	e1000_regs(p)[E1000_ICS / 4] = E1000_ICR_TXDW;
+	e1000_raise(p);
 	NK_EXPECT(nk_test_wait_ge(&hits[0], 100000, nk_time_ns() + 30 * WAIT_NS));
 	nk_sleep(20000000);
 	before = hits[0];
@@ -606,11 +707,103 @@ NK_TEST(pci, intx_stuck_function_stopped)
 	NK_EXPECT_EQ(p->dev.state, NK_DEV_FAILED);
 	NK_EXPECT(nk_pci_read16(p, NK_PCI_COMMAND) & NK_PCI_CMD_INTX_DISABLE);
 	nk_test_diag("INTx of %s stopped after %d interrupts", p->dev.name, before);
-	e1000_regs(p)[E1000_IMC / 4] = ~0u;
-	(void)e1000_regs(p)[E1000_ICR / 4];
+	e1000_quiet(p);
 	nk_pci_irq_release(p);
 	p->dev.state = NK_DEV_OK; /* the device is fine: the test made it look stuck */
 	p->dev.error = 0;
+}
+
+/* The message in p's MSI capability: the 64-bit or the 32-bit layout. */
+static void msi_message_of(struct nk_pci_dev *p, uint64_t *addr, uint32_t *data)
+{
+	unsigned cap = p->msi_cap;
+	bool is64 = nk_pci_read16(p, cap + MSI_CTRL) & MSI_CTRL_64BIT;
+
+	*addr = nk_pci_read32(p, cap + MSI_ADDR_LO);
+	if (is64)
+		*addr |= (uint64_t)nk_pci_read32(p, cap + MSI_ADDR_HI) << 32;
+	*data = nk_pci_read16(p, cap + (is64 ? MSI_DATA_64 : MSI_DATA_32));
+}
+
+/* After set-up on cpu: MSI enabled with one vector, INTx off, the message that reaches vec. */
+static void check_msi_cap(struct nk_test_ctx *nk_t, struct nk_pci_dev *p, int cpu, int vec)
+{
+	uint16_t ctrl = nk_pci_read16(p, p->msi_cap + MSI_CTRL);
+	uint16_t cmd = nk_pci_read16(p, NK_PCI_COMMAND);
+	uint64_t addr, want_addr = 0;
+	uint32_t data, want_data = 0;
+
+	NK_EXPECT(ctrl & MSI_CTRL_ENABLE);
+	NK_EXPECT_EQ(ctrl & MSI_CTRL_MME, 0); /* one message */
+	NK_EXPECT(cmd & NK_PCI_CMD_MASTER);
+	NK_EXPECT(cmd & NK_PCI_CMD_INTX_DISABLE);
+	msi_message_of(p, &addr, &data);
+	NK_EXPECT_EQ(nk_arch_msi_message(cpu, vec, &want_addr, &want_data), 0);
+	NK_EXPECT_UEQ(addr, want_addr);
+	NK_EXPECT_UEQ(data, want_data & 0xffff);
+	NK_EXPECT_UEQ(addr & 0xfff00000u, 0xfee00000u);
+	NK_EXPECT_UEQ(data & 0xff, vec);
+	if (ctrl & MSI_CTRL_MASKABLE) {
+		unsigned mask = p->msi_cap + ((ctrl & MSI_CTRL_64BIT) ? MSI_MASK_64 : MSI_MASK_32);
+
+		NK_EXPECT_EQ(nk_pci_read32(p, mask) & 1, 0); /* vector 0 not masked */
+	}
+}
+
+/* MSI to cpu: set up, the device's interrupt and its message arrive there, released. */
+static void msi_round(struct nk_test_ctx *nk_t, struct nk_pci_dev *p, int cpu)
+{
+	struct nk_pci_irq irq = { count_hit, (void *)0, cpu };
+	uint64_t addr;
+	uint32_t data;
+	int vec;
+
+	NK_ASSERT_EQ(nk_pci_irq_setup(p, &irq, 1, NK_PCI_IRQ_MSI), NK_PCI_IRQ_MSI);
+	NK_EXPECT_EQ(nk_pci_irq_setup(p, &irq, 1, NK_PCI_IRQ_MSI), -EINVAL); /* set up already */
+	vec = p->vectors[0];
+	NK_EXPECT_EQ(p->irq_type, NK_PCI_IRQ_MSI);
+	NK_EXPECT_EQ(p->nr_vectors, 1);
+	NK_EXPECT(nk_vector_handler(vec, NULL) == count_hit);
+	NK_EXPECT(!strncmp(p->dev.irq, "msi ", 4));
+	check_msi_cap(nk_t, p, cpu, vec);
+	hits[0] = 0;
+	hit_cpu[0] = -1;
+	e1000_raise(p); /* the device writes the message */
+	NK_EXPECT(nk_test_wait_ge(&hits[0], 1, nk_time_ns() + WAIT_NS));
+	NK_EXPECT_EQ(hit_cpu[0], cpu);
+	e1000_quiet(p);
+	msi_message_of(p, &addr, &data);
+	hit_cpu[0] = -1;
+	send_msi(addr, data); /* the message as the capability holds it */
+	NK_EXPECT(nk_test_wait_ge(&hits[0], 2, nk_time_ns() + WAIT_NS));
+	NK_EXPECT_EQ(hit_cpu[0], cpu);
+	nk_pci_irq_release(p);
+	NK_EXPECT_EQ(p->irq_type, 0);
+	NK_EXPECT_EQ(p->nr_vectors, 0);
+	NK_EXPECT(!(nk_pci_read16(p, p->msi_cap + MSI_CTRL) & MSI_CTRL_ENABLE));
+	NK_EXPECT_NULL(nk_vector_handler(vec, NULL));
+	NK_EXPECT_STREQ(p->dev.irq, "");
+}
+
+/* Plain MSI (one vector) on a function that offers it, to each CPU in turn. */
+NK_TEST(pci, msi_setup_delivers)
+{
+	struct nk_pci_dev *p = free_e1000e(e1ke[1].slot);
+	struct nk_pci_irq two[2] = { { count_hit, (void *)0, 0 }, { count_hit, (void *)1, 0 } };
+	uint16_t ctrl;
+
+	if (!p || !p->msi_cap)
+		NK_SKIP("no e1000e with MSI without a driver at slot 15");
+	ctrl = nk_pci_read16(p, p->msi_cap + MSI_CTRL);
+	nk_test_diag("MSI of %s: %s-bit address, %s per-vector mask", p->dev.name,
+		     (ctrl & MSI_CTRL_64BIT) ? "64" : "32",
+		     (ctrl & MSI_CTRL_MASKABLE) ? "a" : "no");
+	NK_EXPECT(!(ctrl & MSI_CTRL_ENABLE));
+	e1000_quiet(p);
+	NK_EXPECT_EQ(nk_pci_irq_setup(p, two, 2, NK_PCI_IRQ_MSI), -ENODEV); /* one vector only */
+	NK_EXPECT_EQ(p->irq_type, 0);
+	for (int cpu = 0; cpu < nk_cpu_count(); cpu++)
+		msi_round(nk_t, p, cpu);
 }
 
 /* The interrupt line register is read/write on every function (PCI 3.0 section 6.2.4). */
