@@ -24,6 +24,7 @@
 #include "../dev/pci/pci_priv.h"
 
 #define WAIT_NS	      1000000000ULL /* an interrupt not seen within 1 s did not come */
+#define SETTLE_NS     10000000ULL   /* messages already sent have arrived after 10 ms */
 #define VIRTIO_VENDOR 0x1af4
 
 #define PTE_ADDR 0x000ffffffffff000ULL /* SDM vol. 3A 4.5: address bits of an entry */
@@ -39,8 +40,8 @@
 #define VIRTIO_ID_BLK	  2
 
 /*
- * 82540EM registers (Intel 8254x Software Developer's Manual, section 13.4); the 82574L (e1000e)
- * has the same interrupt registers at the same offsets (82574 datasheet, section 10.2.4).
+ * 82540EM registers (Intel 8254x Software Developer's Manual, section 13.4); the 82574L (QEMU's
+ * e1000e) has the interrupt registers at the same offsets.
  */
 #define E1000_ICR      0x00c0 /* interrupt cause read, cleared by the read */
 #define E1000_ICS      0x00c8 /* interrupt cause set */
@@ -750,33 +751,50 @@ static void check_msi_cap(struct nk_test_ctx *nk_t, struct nk_pci_dev *p, int cp
 	}
 }
 
+/* MSI handler: which CPU each interrupt reached. */
+static volatile int on_cpu[NK_MAX_CPUS];
+
+static void count_on_cpu(int vector, void *arg)
+{
+	__atomic_fetch_add(&on_cpu[nk_cpu_id()], 1, __ATOMIC_RELEASE);
+}
+
+static int on_other_cpus(int cpu)
+{
+	int n = 0;
+
+	for (int c = 0; c < nk_cpu_count(); c++)
+		n += c == cpu ? 0 : on_cpu[c];
+	return n;
+}
+
 /* MSI to cpu: set up, the device's interrupt and its message arrive there, released. */
 static void msi_round(struct nk_test_ctx *nk_t, struct nk_pci_dev *p, int cpu)
 {
-	struct nk_pci_irq irq = { count_hit, (void *)0, cpu };
+	struct nk_pci_irq irq = { count_on_cpu, NULL, cpu };
 	uint64_t addr;
 	uint32_t data;
-	int vec;
+	int vec, seen;
 
 	NK_ASSERT_EQ(nk_pci_irq_setup(p, &irq, 1, NK_PCI_IRQ_MSI), NK_PCI_IRQ_MSI);
 	NK_EXPECT_EQ(nk_pci_irq_setup(p, &irq, 1, NK_PCI_IRQ_MSI), -EINVAL); /* set up already */
 	vec = p->vectors[0];
 	NK_EXPECT_EQ(p->irq_type, NK_PCI_IRQ_MSI);
 	NK_EXPECT_EQ(p->nr_vectors, 1);
-	NK_EXPECT(nk_vector_handler(vec, NULL) == count_hit);
+	NK_EXPECT(nk_vector_handler(vec, NULL) == count_on_cpu);
 	NK_EXPECT(!strncmp(p->dev.irq, "msi ", 4));
 	check_msi_cap(nk_t, p, cpu, vec);
-	hits[0] = 0;
-	hit_cpu[0] = -1;
+	for (int c = 0; c < nk_cpu_count(); c++)
+		on_cpu[c] = 0;
 	e1000_raise(p); /* the device writes the message */
-	NK_EXPECT(nk_test_wait_ge(&hits[0], 1, nk_time_ns() + WAIT_NS));
-	NK_EXPECT_EQ(hit_cpu[0], cpu);
+	NK_EXPECT(nk_test_wait_ge(&on_cpu[cpu], 1, nk_time_ns() + WAIT_NS));
 	e1000_quiet(p);
+	nk_sleep(SETTLE_NS); /* throttled repeats sent before the cause was cleared land */
+	seen = on_cpu[cpu];
 	msi_message_of(p, &addr, &data);
-	hit_cpu[0] = -1;
 	send_msi(addr, data); /* the message as the capability holds it */
-	NK_EXPECT(nk_test_wait_ge(&hits[0], 2, nk_time_ns() + WAIT_NS));
-	NK_EXPECT_EQ(hit_cpu[0], cpu);
+	NK_EXPECT(nk_test_wait_ge(&on_cpu[cpu], seen + 1, nk_time_ns() + WAIT_NS));
+	NK_EXPECT_EQ(on_other_cpus(cpu), 0);
 	nk_pci_irq_release(p);
 	NK_EXPECT_EQ(p->irq_type, 0);
 	NK_EXPECT_EQ(p->nr_vectors, 0);
@@ -785,11 +803,17 @@ static void msi_round(struct nk_test_ctx *nk_t, struct nk_pci_dev *p, int cpu)
 	NK_EXPECT_STREQ(p->dev.irq, "");
 }
 
-/* Plain MSI (one vector) on a function that offers it, to each CPU in turn. */
+/*
+ * Plain MSI (one vector) on a function that offers it, to each CPU in turn. QEMU's e1000e
+ * throttles its interrupts (ITR: 128 us apart at least; QEMU 7.2 does not let the guest turn
+ * that off) and sends the message again at the end of an interval while the cause is still
+ * set: a raise may bring more than one interrupt, so each round lets them land before it
+ * checks the capability's own message and moves on.
+ */
 NK_TEST(pci, msi_setup_delivers)
 {
 	struct nk_pci_dev *p = free_e1000e(e1ke[1].slot);
-	struct nk_pci_irq two[2] = { { count_hit, (void *)0, 0 }, { count_hit, (void *)1, 0 } };
+	struct nk_pci_irq two[2] = { { count_on_cpu, NULL, 0 }, { count_on_cpu, NULL, 0 } };
 	uint16_t ctrl;
 
 	if (!p || !p->msi_cap)
