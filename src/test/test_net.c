@@ -20,7 +20,7 @@
 #define MS	   1000000ULL
 
 #define HUB_FRAMES  10000
-#define HUB_WINDOW  128 /* frames in flight: fewer than any RX ring holds, so none is dropped */
+#define HUB_WINDOW  128 /* in flight: fewer than an RX ring holds (QEMU drops or reorders beyond) */
 #define HUB_WAIT_NS (30000 * MS)
 #define ETH_P_TEST  0x88b5 /* IEEE 802 local experimental EtherType (unused: see frame_len) */
 
