@@ -17,6 +17,7 @@
 #include <nautilus/test.h>
 #include <nautilus/thread.h>
 #include <nautilus/time.h>
+#include <nautilus/timer.h>
 
 #include "../dev/pci/pci_priv.h"
 
@@ -76,6 +77,59 @@ NK_TEST(pci, host_bridge)
 	NK_EXPECT_STREQ(nk_pci_class_name(p->class), "bridge");
 	NK_EXPECT_PTR_EQ(nk_dev_find_class("pci0000:00:00.0", NK_DEV_PCI), &p->dev);
 	NK_EXPECT_PTR_EQ(nk_pci_find(p->vendor, p->device, 0), p);
+}
+
+/*
+ * Two drivers of the test kernel: one binds the host bridge (class 06.00), one matches the ISA
+ * bridge (class 06.01) and fails its probe. The core binds at boot, before the tests run.
+ */
+static int host_probes, isa_probes;
+static struct nk_pci_dev *host_probed;
+
+static int host_probe(struct nk_pci_dev *pdev, const struct nk_pci_id *id)
+{
+	host_probes++;
+	host_probed = pdev;
+	pdev->drvdata = (void *)id->data;
+	return 0;
+}
+
+static int isa_probe(struct nk_pci_dev *pdev, const struct nk_pci_id *id)
+{
+	isa_probes++;
+	pdev->drvdata = pdev;
+	return -ENODEV;
+}
+
+static const struct nk_pci_id host_ids[] = {
+	{ NK_PCI_ANY_ID, NK_PCI_ANY_ID, 0x060000, 0xffff00, "host" }, { 0 }
+};
+static const struct nk_pci_id isa_ids[] = { { 0x8086, NK_PCI_ANY_ID, 0x060100, 0xffff00, NULL },
+					    { 0 } };
+static const struct nk_pci_driver host_driver = { "pci-test-host", host_ids, host_probe, NULL };
+static const struct nk_pci_driver isa_driver = { "pci-test-isa", isa_ids, isa_probe, NULL };
+NK_PCI_DRIVER(host_driver);
+NK_PCI_DRIVER(isa_driver);
+
+NK_TEST(pci, drivers_bound_by_class)
+{
+	struct nk_pci_dev *host = at(0), *isa = NULL;
+
+	NK_ASSERT_NOT_NULL(host);
+	NK_EXPECT_EQ(host_probes, 1);
+	NK_EXPECT_PTR_EQ(host_probed, host);
+	NK_EXPECT_PTR_EQ(host->driver, &host_driver);
+	NK_EXPECT_STREQ(host->dev.driver, "pci-test-host");
+	NK_EXPECT_STREQ(host->drvdata, "host");
+	for (struct nk_pci_dev *p = nk_pci_first(); p; p = nk_pci_next(p))
+		if (p->class == 0x06 && p->subclass == 0x01 && p->vendor == 0x8086)
+			isa = p;
+	if (!isa)
+		NK_SKIP("no Intel ISA bridge");
+	NK_EXPECT_GE(isa_probes, 1);
+	NK_EXPECT_NULL(isa->driver); /* a failed probe leaves it unbound */
+	NK_EXPECT_NULL(isa->dev.driver);
+	NK_EXPECT_NULL(isa->drvdata);
 }
 
 NK_TEST(pci, ecam_iff_mcfg)
@@ -365,6 +419,57 @@ NK_TEST(pci, msi_message_reaches_each_cpu)
 	NK_EXPECT_EQ(nk_arch_msi_message(0, 8, &(uint64_t){ 0 }, &(uint32_t){ 0 }), -EINVAL);
 }
 
+static void check_msix_table(struct nk_test_ctx *nk_t, struct nk_pci_dev *p)
+{
+	uint32_t tbl = nk_pci_read32(p, p->msix_cap + 4);
+	uint16_t ctrl = nk_pci_read16(p, p->msix_cap + 2);
+	volatile uint32_t *table;
+
+	NK_ASSERT_NOT_NULL(p->bar[tbl & 7].virt);
+	table = (volatile uint32_t *)((uint8_t *)p->bar[tbl & 7].virt + (tbl & ~7u));
+	NK_EXPECT(ctrl & 0x8000);    /* enabled */
+	NK_EXPECT(!(ctrl & 0x4000)); /* not function-masked */
+	for (unsigned i = 0; i <= (ctrl & 0x7ffu); i++) {
+		volatile uint32_t *e = &table[4 * i];
+
+		if (i >= p->nr_vectors) {
+			NK_EXPECT_EQ(e[3] & 1, 1); /* unused entries stay masked */
+			continue;
+		}
+		NK_EXPECT_UEQ(e[0] & 0xfff00000u, 0xfee00000u);
+		NK_EXPECT_UEQ(e[2] & 0xff, p->vectors[i]);
+		NK_EXPECT_NOT_NULL(nk_vector_handler(p->vectors[i], NULL));
+	}
+}
+
+/*
+ * Functions whose driver set interrupts up: MSI-X tables programmed with the function's
+ * vectors, the others masked; INTx enabled in the command register with a routed line.
+ */
+NK_TEST(pci, bound_irqs_consistent)
+{
+	int seen = 0;
+
+	for (struct nk_pci_dev *p = nk_pci_first(); p; p = nk_pci_next(p)) {
+		uint16_t cmd = nk_pci_read16(p, NK_PCI_COMMAND);
+
+		if (!p->irq_type)
+			continue;
+		seen++;
+		NK_EXPECT(p->dev.irq[0]);
+		NK_EXPECT(p->nr_vectors >= 1);
+		if (p->irq_type == NK_PCI_IRQ_MSIX)
+			check_msix_table(nk_t, p);
+		if (p->irq_type == NK_PCI_IRQ_INTX)
+			NK_EXPECT(!(cmd & NK_PCI_CMD_INTX_DISABLE));
+		else
+			NK_EXPECT(cmd & NK_PCI_CMD_MASTER);
+		NK_EXPECT_NOT_NULL(nk_vector_handler(p->vectors[0], NULL));
+	}
+	if (!seen)
+		NK_SKIP("no driver has set interrupts up");
+}
+
 /* A virtio function with MSI-X that no driver has set interrupts up on, or NULL. */
 static struct nk_pci_dev *free_msix_function(void)
 {
@@ -393,6 +498,7 @@ NK_TEST(pci, msix_setup_delivers)
 	NK_EXPECT(nk_pci_read16(p, p->msix_cap + 2) & 0x8000);	  /* enabled */
 	NK_EXPECT(!(nk_pci_read16(p, p->msix_cap + 2) & 0x4000)); /* not function-masked */
 	NK_EXPECT(nk_pci_read16(p, NK_PCI_COMMAND) & NK_PCI_CMD_MASTER);
+	check_msix_table(nk_t, p);
 	for (int i = 0; i < 2; i++) {
 		volatile uint32_t *e = &table[4 * i];
 
@@ -467,6 +573,44 @@ NK_TEST(pci, intx_shared_line)
 	for (int i = 0; i < 2; i++)
 		if (p[i] && p[i]->irq_type == NK_PCI_IRQ_INTX)
 			nk_pci_irq_release(p[i]);
+}
+
+static void e1000_no_ack(int vector, void *arg)
+{
+	__atomic_fetch_add(&hits[0], 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * A cause that no handler clears keeps the level line asserted: the core disables that
+ * function's INTx and marks it failed, and the line goes quiet.
+ */
+NK_TEST(pci, intx_stuck_function_stopped)
+{
+	struct nk_pci_dev *p = at(e1k[0].slot);
+	struct nk_pci_irq irq = { e1000_no_ack, NULL, NK_CPU_ANY };
+	int before;
+
+	if (!p || !is_e1000(p) || p->irq_type || !e1000_regs(p))
+		NK_SKIP("no e1000 without a driver's interrupts at slot 7");
+	e1000_regs(p)[E1000_IMC / 4] = ~0u;
+	(void)e1000_regs(p)[E1000_ICR / 4];
+	NK_ASSERT_EQ(nk_pci_irq_setup(p, &irq, 1, NK_PCI_IRQ_INTX), NK_PCI_IRQ_INTX);
+	hits[0] = 0;
+	e1000_regs(p)[E1000_IMS / 4] = E1000_ICR_TXDW;
+	e1000_regs(p)[E1000_ICS / 4] = E1000_ICR_TXDW;
+	NK_EXPECT(nk_test_wait_ge(&hits[0], 100000, nk_time_ns() + 30 * WAIT_NS));
+	nk_sleep(20000000);
+	before = hits[0];
+	nk_sleep(50000000);
+	NK_EXPECT_EQ(hits[0], before); /* quiet although the cause is still set */
+	NK_EXPECT_EQ(p->dev.state, NK_DEV_FAILED);
+	NK_EXPECT(nk_pci_read16(p, NK_PCI_COMMAND) & NK_PCI_CMD_INTX_DISABLE);
+	nk_test_diag("INTx of %s stopped after %d interrupts", p->dev.name, before);
+	e1000_regs(p)[E1000_IMC / 4] = ~0u;
+	(void)e1000_regs(p)[E1000_ICR / 4];
+	nk_pci_irq_release(p);
+	p->dev.state = NK_DEV_OK; /* the device is fine: the test made it look stuck */
+	p->dev.error = 0;
 }
 
 /* The interrupt line register is read/write on every function (PCI 3.0 section 6.2.4). */

@@ -297,7 +297,7 @@ static void bind(struct nk_pci_dev *p)
 			nk_dev_log(&p->dev, NK_LOG_INFO, "bound");
 			return;
 		}
-		nk_dev_log(&p->dev, NK_LOG_ERR, "probe failed (%d): not bound", err);
+		nk_dev_log(&p->dev, NK_LOG_ERR, "probe failed (%s): not bound", nk_strerror(err));
 		if (p->irq_type)
 			nk_pci_irq_release(p);
 		p->driver = NULL;

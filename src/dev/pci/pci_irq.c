@@ -43,6 +43,14 @@
 
 #define NO_LINE 0xff
 
+/*
+ * A level-triggered line that no handler quiets fires again as soon as it is acknowledged, and
+ * the CPU would do nothing else. A function whose INTx is still asserted (Status bit 3) after
+ * its handler ran, this many interrupts in a row, is stuck: its INTx is disabled and it is
+ * marked failed. Far more than a busy device that re-asserts while its handler runs.
+ */
+#define STUCK_IN_A_ROW 100000
+
 struct intx_line {
 	int vector; /* the IOAPIC route's, 0: not routed */
 	struct nk_pci_dev *head;
@@ -242,14 +250,31 @@ static void msi_disable(struct nk_pci_dev *p)
 
 /* --- INTx --- */
 
+/* After p's handler: count p stuck if it still asserts INTx, and stop it when it stays so. */
+static void stuck_check(struct nk_pci_dev *p)
+{
+	if (!(nk_pci_read16(p, NK_PCI_STATUS) & NK_PCI_STATUS_INTX)) {
+		p->intx_stuck = 0;
+		return;
+	}
+	if (++p->intx_stuck != STUCK_IN_A_ROW)
+		return;
+	command_set(p, NK_PCI_CMD_INTX_DISABLE, 0);
+	nk_dev_fail(&p->dev, -EIO,
+		    "INTx still asserted after its handler %u times in a row: INTx disabled",
+		    p->intx_stuck);
+}
+
 /* The IOAPIC route of a line: every function on it, each handler checks its own device. */
 static void intx_dispatch(int vector, void *arg)
 {
 	struct intx_line *l = arg;
 
 	nk_spin_lock(&intx_lock);
-	for (struct nk_pci_dev *p = l->head; p; p = p->intx_next)
+	for (struct nk_pci_dev *p = l->head; p; p = p->intx_next) {
 		p->intx_handler->fn(vector, p->intx_handler->arg);
+		stuck_check(p);
+	}
 	nk_spin_unlock(&intx_lock);
 }
 
@@ -301,6 +326,7 @@ static void intx_release(struct nk_pci_dev *p)
 		nk_irq_unregister(p->irq_line);
 		l->vector = 0;
 	}
+	p->intx_stuck = 0;
 	p->nr_vectors = 0; /* the line's vector is the IOAPIC route's, freed with it */
 }
 
