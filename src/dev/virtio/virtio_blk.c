@@ -217,32 +217,46 @@ static void add_failed(struct nk_blk_req **list, struct nk_blk_req *req)
 	*list = req;
 }
 
-/*
- * The device broke the queue (the message naming it is out): the disk fails and every request
- * it holds, waiting or on the ring, completes once with -EIO.
- */
-static void fail_all(struct vblk *vb)
+/* Take every request the driver holds, waiting or on the ring, off it (each once). */
+static struct nk_blk_req *take_all(struct vblk *vb)
 {
-	struct nk_blk_req *failed = NULL, *req, *next;
+	struct nk_blk_req *taken = NULL, *req, *next;
 	unsigned long flags = nk_spin_lock_irqsave(&vb->vq->lock);
 
 	for (req = vb->pending; req; req = next) {
 		next = req->next;
-		add_failed(&failed, req);
+		add_failed(&taken, req);
 	}
 	vb->pending = NULL;
 	vb->pending_tail = &vb->pending;
 	for (unsigned i = 0; i < vb->ncmds; i++) {
 		if (vb->cmds[i].req)
-			add_failed(&failed, vb->cmds[i].req);
+			add_failed(&taken, vb->cmds[i].req);
 		vb->cmds[i].req = NULL;
 	}
+	vb->vq->broken = true; /* later submissions fail */
 	nk_spin_unlock_irqrestore(&vb->vq->lock, flags);
-	nk_dev_fail(&vb->bdev.dev, -EIO, "the device broke its request queue; disk disabled");
-	for (req = failed; req; req = next) {
-		next = req->next;
-		nk_blk_complete(&vb->bdev, req, -EIO);
+	return taken;
+}
+
+static void complete_all(struct vblk *vb, struct nk_blk_req *list, int err)
+{
+	for (struct nk_blk_req *next; list; list = next) {
+		next = list->next;
+		nk_blk_complete(&vb->bdev, list, err);
 	}
+}
+
+/*
+ * The device broke the queue (the message naming it is out): the disk fails and every request
+ * it holds completes once with -EIO.
+ */
+static void fail_all(struct vblk *vb)
+{
+	struct nk_blk_req *taken = take_all(vb);
+
+	nk_dev_fail(&vb->bdev.dev, -EIO, "the device broke its request queue; disk disabled");
+	complete_all(vb, taken, -EIO);
 }
 
 /* Interrupt: complete what the device used (outside the lock: done may submit again). */
@@ -416,9 +430,32 @@ err_free:
 	return err;
 }
 
+/*
+ * The disk goes away: unregistered, the device reset, requests it still held completed with
+ * -ENODEV. The caller makes sure nobody submits meanwhile.
+ */
+static void vblk_remove(struct nk_virtio_dev *vdev)
+{
+	struct vblk *vb = vdev->priv;
+	struct nk_blk_req *taken;
+
+	if (!vb)
+		return;
+	nk_dev_unregister(&vb->bdev.dev);
+	vdev->config_changed = NULL;
+	taken = take_all(vb);
+	vb->vq->priv = NULL;
+	nk_virtio_reset(vdev);
+	vdev->priv = NULL;
+	complete_all(vb, taken, -ENODEV);
+	nk_free(vb->cmds);
+	nk_free(vb);
+}
+
 static const struct nk_virtio_driver virtio_blk_driver = {
 	.name = "virtio-blk",
 	.device_id = NK_VIRTIO_ID_BLK,
 	.probe = vblk_probe,
+	.remove = vblk_remove,
 };
 NK_VIRTIO_DRIVER(virtio_blk_driver);

@@ -162,8 +162,7 @@ static unsigned msix_table_size(const struct nk_pci_dev *pdev)
 	return (nk_pci_read16(pdev, pdev->msix_cap + PCI_MSIX_CTRL) & PCI_MSIX_CTRL_SIZE) + 1;
 }
 
-/* MSI-X with a vector for configuration changes and one per queue, else one interrupt. */
-static int vp_setup_irqs(struct vp_dev *vp, unsigned n)
+int vp_pci_setup_irqs(struct vp_dev *vp, unsigned n)
 {
 	struct nk_virtio_dev *vdev = &vp->vdev;
 	unsigned entries = msix_table_size(vdev->pdev);
@@ -277,7 +276,7 @@ int nk_virtio_setup_queues(struct nk_virtio_dev *vdev, unsigned n,
 		}
 		sizes[i] = (uint16_t)size;
 	}
-	err = vp_setup_irqs(vp, n);
+	err = vp->ops->setup_irqs(vp, n);
 	for (unsigned i = 0; !err && i < n; i++)
 		err = vp_setup_queue(vp, i, sizes[i], callbacks[i]);
 	if (!err && vp_vector(vp, -1) != VIRTIO_NO_VECTOR &&
@@ -378,6 +377,19 @@ err_free:
 	return err;
 }
 
+static void vp_remove(struct nk_pci_dev *pdev)
+{
+	struct vp_dev *vp = pdev->drvdata;
+
+	if (!vp)
+		return;
+	if (vp->driver->remove)
+		vp->driver->remove(&vp->vdev);
+	nk_virtio_reset(&vp->vdev);
+	pdev->drvdata = NULL;
+	nk_free(vp);
+}
+
 static const struct nk_pci_id vp_ids[] = {
 	{ VIRTIO_VENDOR, NK_PCI_ANY_ID, 0, 0, NULL },
 	{ 0 },
@@ -387,5 +399,6 @@ static const struct nk_pci_driver virtio_pci_driver = {
 	.name = "virtio-pci",
 	.ids = vp_ids,
 	.probe = vp_probe,
+	.remove = vp_remove,
 };
 NK_PCI_DRIVER(virtio_pci_driver);

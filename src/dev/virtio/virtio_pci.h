@@ -42,6 +42,8 @@ struct vp_ops {
 	uint32_t (*cfg_read)(struct vp_dev *vp, unsigned off, unsigned width);
 	/* Configuration generation (modern; the legacy interface has none: 0). */
 	uint8_t (*cfg_generation)(struct vp_dev *vp);
+	/* Interrupts for n queues, setting irq_set and irq_per_queue (vp_pci_setup_irqs). */
+	int (*setup_irqs)(struct vp_dev *vp, unsigned n);
 	bool can_resize; /* the driver may ask for a smaller queue than offered */
 };
 
@@ -80,6 +82,9 @@ static inline size_t vp_ring_bytes(uint16_t size)
 int vp_modern_init(struct vp_dev *vp);
 /* Legacy I/O interface in BAR0: 0 or -ENODEV. */
 int vp_legacy_init(struct vp_dev *vp);
+
+/* MSI-X (configuration + one vector per queue) if the table has room, else one interrupt. */
+int vp_pci_setup_irqs(struct vp_dev *vp, unsigned n);
 
 /* Mark the PCI function failed with a message naming it; returns err. */
 int vp_fail(struct vp_dev *vp, int err, const char *fmt, ...) __nk_printf(3, 4);

@@ -123,6 +123,7 @@ static const struct vp_ops legacy_ops = {
 	.cfg_read = l_cfg_read,
 	.cfg_generation = l_cfg_generation,
 	.can_resize = false,
+	.setup_irqs = vp_pci_setup_irqs,
 };
 
 int vp_legacy_init(struct vp_dev *vp)

@@ -206,6 +206,7 @@ static const struct vp_ops modern_ops = {
 	.cfg_read = m_cfg_read,
 	.cfg_generation = m_cfg_generation,
 	.can_resize = true,
+	.setup_irqs = vp_pci_setup_irqs,
 };
 
 struct vp_cap {
