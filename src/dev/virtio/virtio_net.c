@@ -52,6 +52,7 @@ struct vnet {
 	uint8_t *rx_slots;
 	unsigned rx_nslots;
 	bool rx_polling; /* the timer owns the queue; its interrupts are off */
+	bool removing;	 /* vnet_remove: the poll timer is not armed again */
 	struct nk_timer rx_timer;
 
 	struct nk_virtq *txq; /* txq->lock: the TX ring and the free slots */
@@ -139,7 +140,7 @@ static void rx_continue(struct vnet *vn, unsigned n)
 
 	if (!more && vn->rx_polling)
 		more = nk_virtq_enable_cb(vn->rxq); /* frames that came meanwhile: keep polling */
-	if (more && vn->ndev.dev.state == NK_DEV_OK) {
+	if (more && vn->ndev.dev.state == NK_DEV_OK && !vn->removing) {
 		if (!vn->rx_polling)
 			nk_virtq_disable_cb(vn->rxq);
 		vn->rx_polling = true;
@@ -422,9 +423,26 @@ err_free:
 	return err;
 }
 
+static void vnet_remove(struct nk_virtio_dev *vdev)
+{
+	struct vnet *vn = vdev->priv;
+	unsigned long flags = nk_spin_lock_irqsave(&vn->rxq->lock);
+
+	vn->removing = true;
+	nk_spin_unlock_irqrestore(&vn->rxq->lock, flags);
+	nk_timer_cancel(&vn->rx_timer);
+	nk_net_dev_unregister(&vn->ndev);
+	vdev->config_changed = NULL;
+	nk_virtio_reset(vdev);
+	vdev->priv = NULL;
+	free_slots(vn);
+	nk_free(vn);
+}
+
 static const struct nk_virtio_driver virtio_net_driver = {
 	.name = "virtio-net",
 	.device_id = NK_VIRTIO_ID_NET,
 	.probe = vnet_probe,
+	.remove = vnet_remove,
 };
 NK_VIRTIO_DRIVER(virtio_net_driver);
