@@ -17,7 +17,9 @@
  * The protocol of each operation, the same on the kernel side:
  *   blk_seq_read_qd1    the whole disk in 1 MiB reads, one at a time, as many times as fit in
  *                       RUN_SECONDS (the last pass completes): busybox
- *                       "dd if=/dev/vda of=/dev/null bs=1M iflag=direct", timed around it
+ *                       "dd if=/dev/vda of=/dev/null bs=1M iflag=direct", timed around it (the
+ *                       fork and exec, a few ms per pass of some 100 ms, are in the time; the
+ *                       kernel reads in order for RUN_SECONDS)
  *   blk_seq_read_qd8    the disk in order (wrapping at its end) for RUN_SECONDS, 8 reads of
  *                       1 MiB in flight (O_DIRECT, Linux AIO)
  *   blk_rand_read_qd1   4 KiB reads at random 4 KiB-aligned offsets for RUN_SECONDS, one at a

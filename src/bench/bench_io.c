@@ -1,7 +1,7 @@
 /*
  * Device throughput, the kernel side of the I/O stage of "make bench" (bench=io:<glob>, plain
  * TCG, wall clock): the protocol of bench/linux/iobench.c, through the generic block and net
- * interfaces. Disk: blk0, read only. NICs: found by MAC (SEND_MAC sends, RECV_MAC receives),
+ * interfaces. Disk: blk0, read only. NICs: found by MAC (send_mac sends, recv_mac receives),
  * on one QEMU hub. Lines: "<name> mbps=.. iops=.." (disk), "<name> fps=.." (frames).
  */
 #include <nautilus/bench.h>
@@ -29,15 +29,7 @@
 #define RAND_BLOCK	4096u	   /* bytes per random read */
 #define MAX_DEPTH	32
 #define SEED		0x9E3779B97F4A7C15ull /* iobench.c's: the same random offsets */
-#define SEND_MAC                                   \
-	{                                          \
-		0x52, 0x54, 0x00, 0x12, 0x34, 0x03 \
-	}
-#define RECV_MAC                                   \
-	{                                          \
-		0x52, 0x54, 0x00, 0x12, 0x34, 0x04 \
-	}
-#define ETHERTYPE 0x88b5 /* IEEE 802 local experimental EtherType 1 */
+#define ETHERTYPE	0x88b5		      /* IEEE 802 local experimental EtherType 1 */
 /*
  * A smoke run sends at most this many frames per phase, fewer than a receive ring holds: no
  * receiver drops any, and its counters are left as a later test expects them (e1000 counts
@@ -258,7 +250,9 @@ struct net_run {
 	uint8_t frame[NK_ETH_MTU + NK_ETH_HLEN];
 };
 
-static const uint8_t send_mac[NK_ETH_ALEN] = SEND_MAC, recv_mac[NK_ETH_ALEN] = RECV_MAC;
+/* The NICs, by MAC (scripts/bench and iobench.c use the same): the first sends to the second. */
+static const uint8_t send_mac[NK_ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x03 };
+static const uint8_t recv_mac[NK_ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x04 };
 
 struct mac_match {
 	const uint8_t *mac;
