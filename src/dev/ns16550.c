@@ -117,7 +117,7 @@ static void put_polled(struct ns16550_port *p, uint8_t c)
 	if (wait_thre(p))
 		reg_write(p, UART_THR, c);
 	p->cdev.tx_bytes++;
-	p->st.polled_tx++;
+	p->st.polled_tx += p->irq_mode;
 }
 
 /* Terminals want CR LF; the kernel writes LF. */
@@ -143,7 +143,23 @@ static void drain_polled(struct ns16550_port *p)
 
 /* --- interrupt-driven transfer: called with the port lock held --- */
 
-/* Move waiting bytes into the RX ring; true if anything was received or reported. */
+/* Deliver one received byte to the RX ring, or count it dropped. */
+static void rx_byte(struct ns16550_port *p, uint8_t c, struct wake *w)
+{
+	if (byte_ring_putc(&p->rx, c)) {
+		p->cdev.rx_bytes++;
+		w->rx = true;
+	} else {
+		p->st.ring_drops++;
+		p->cdev.rx_overruns++;
+	}
+}
+
+/*
+ * Move waiting bytes into the RX ring; true if anything was received or reported. A break
+ * queues a 0 byte that is not data: it is dropped, and so are 0 bytes right after it (QEMU
+ * reports one BI for the several break bytes its FIFO may hold), up to the next other byte.
+ */
 static bool rx_drain(struct ns16550_port *p, struct wake *w)
 {
 	uint8_t lsr = read_lsr(p);
@@ -151,18 +167,11 @@ static bool rx_drain(struct ns16550_port *p, struct wake *w)
 
 	for (unsigned n = 0; (lsr & LSR_DR) && n < 2 * FIFO_DEPTH; n++) {
 		uint8_t c = reg_read(p, UART_RBR);
-		bool brk = p->break_pending;
 
-		p->break_pending = false;
 		progress = true;
-		if (brk && c == 0) {
-			/* the 0 byte of a break */
-		} else if (byte_ring_putc(&p->rx, c)) {
-			p->cdev.rx_bytes++;
-			w->rx = true;
-		} else {
-			p->st.ring_drops++;
-			p->cdev.rx_overruns++;
+		if (!(p->break_pending && c == 0)) {
+			p->break_pending = false;
+			rx_byte(p, c, w);
 		}
 		lsr = read_lsr(p);
 	}

@@ -24,7 +24,7 @@ struct ns16550_stats {
 	uint64_t breaks;       /* break conditions; their 0 byte is not delivered */
 	uint64_t frame_errors; /* bytes with a framing or parity error (delivered) */
 	uint64_t work_limits;  /* interrupts that stopped at the work bound and re-armed */
-	uint64_t polled_tx;    /* bytes a writer put out itself: ring full, flush, panic */
+	uint64_t polled_tx;    /* since interrupts: bytes put out polled (ring full, flush, panic) */
 	uint64_t tx_timeouts;  /* polled writes that gave up on a transmitter never empty */
 };
 
@@ -38,7 +38,7 @@ struct ns16550_port {
 	bool irq_mode;		 /* the rings and the interrupt carry the bytes */
 	bool loopback;		 /* MCR loopback: what is sent comes straight back */
 	bool tx_stalled;	 /* a polled write timed out: do not wait again until THRE */
-	bool break_pending;	 /* a break was seen: drop the 0 byte that comes with it */
+	bool break_pending;	 /* a break was seen: drop its 0 bytes up to another byte */
 	bool tx_wake_owed;	 /* room was made for tx_sleepers by a path that may not wake */
 	int tx_sleepers;	 /* writers waiting for room, counted under the lock */
 	uint8_t ier, mcr;	 /* last written values */
