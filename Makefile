@@ -128,13 +128,21 @@ $(iso): $(kernel) configs/grub.cfg FORCE
 quiet_iso = ISO     $@
 cmd_iso = scripts/mkiso $(kernel) $@ configs/grub.cfg "$(ISO_CMDLINE)"
 
+# The devices "make run" attaches: a virtio-blk disk (made with the test pattern if absent, kept
+# across runs), a virtio-net and an e1000 on QEMU's user networking (gateway 10.0.2.2).
 QEMU_FLAGS ?= -m 512M -smp 1
+DISK ?= $(objdir)/disk.img
+QEMU_DEVICES ?= -nic none \
+	-drive file=$(DISK),if=none,format=raw,id=disk0 -device virtio-blk-pci,drive=disk0 \
+	-netdev user,id=u0 -device virtio-net-pci,netdev=u0 \
+	-netdev user,id=u1 -device e1000,netdev=u1
 run qemu: deps
 	$(Q)test -f $(config) || $(MAKE) defconfig
 	$(Q)$(MAKE) all isoimage
+	$(Q)test -f $(DISK) || scripts/mkdisk $(DISK) 64
 	@echo "  QEMU    $(iso) (serial console here; Ctrl-A X quits QEMU)"
 	$(Q)$(QEMU) $(if $(filter 1,$(NK_KVM)),-accel kvm -cpu host,-accel tcg) $(QEMU_FLAGS) \
-		-display none -serial mon:stdio -no-reboot \
+		-display none -serial mon:stdio -no-reboot $(QEMU_DEVICES) \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom $(iso) -boot d ; \
 		status=$$?; [ $$status -eq 1 ] || [ $$status -eq 0 ]
 

@@ -117,3 +117,86 @@ def type_at_prompt(args, keys, timeout):
         proc.wait()
         status = None
     return status, bytes(out)
+
+
+# ---- the devices the test kernels and "make run" are given ----
+
+# Word k (64-bit, little-endian, at byte offset 8k) of a disk image made by make_disk holds
+# k * GOLDEN mod 2^64: every block differs from every other, so a read of the wrong block shows.
+GOLDEN = 0x9E3779B97F4A7C15
+MASK64 = (1 << 64) - 1
+# The blk suite writes the MiB at WRITTEN_AT of the writable disk with the complement of the
+# pattern; check_written finds it there on the host after the guest shut down.
+WRITTEN_AT = 8 << 20
+WRITTEN_LEN = 1 << 20
+DISK_SIZE = 16 << 20
+RO_DISK_SIZE = 1 << 20
+
+
+def pattern_bytes(offset, length, invert=False):
+    """The image bytes [offset, offset+length) (both multiples of 8) of the pattern."""
+    import array
+    first = offset // 8
+    flip = MASK64 if invert else 0
+    words = array.array("Q", (((k * GOLDEN) & MASK64) ^ flip
+                              for k in range(first, first + length // 8)))
+    if sys.byteorder != "little":
+        words.byteswap()
+    return words.tobytes()
+
+
+def make_disk(path, size):
+    """Write the pattern image of size bytes to path (through a temporary file, so a reader never
+    sees half an image)."""
+    chunk = 1 << 20
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        for off in range(0, size, chunk):
+            f.write(pattern_bytes(off, min(chunk, size - off)))
+    os.replace(tmp, path)
+
+
+def check_written(path):
+    """None if the guest's write is on disk and the rest of the image kept its pattern, else
+    what differs (the first differing byte's offset)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) != DISK_SIZE:
+        return f"{path}: {len(data)} bytes, expected {DISK_SIZE}"
+    regions = [(WRITTEN_AT, WRITTEN_LEN, True), (0, WRITTEN_AT, False),
+               (WRITTEN_AT + WRITTEN_LEN, DISK_SIZE - WRITTEN_AT - WRITTEN_LEN, False)]
+    for off, length, inverted in regions:
+        want = pattern_bytes(off, length, inverted)
+        got = data[off:off + length]
+        if got != want:
+            at = next(i for i in range(length) if got[i] != want[i])
+            what = "the guest's write" if inverted else "the pattern"
+            return f"{path}: byte 0x{off + at:x} is not {what}"
+    return None
+
+
+# Fixed slots, so that names and interrupt lines do not depend on the order of arguments.
+# MACs tell the tests which NIC is which: 01/02 on user networking (QEMU's gateway 10.0.2.2
+# answers ARP), 03/04 on one hub, so frames sent by one arrive at the other.
+def devices(disk, ro_disk, legacy_blk1=False, intx_hub_net=False):
+    """QEMU arguments for two virtio-blk disks (disk writable, ro_disk read-only), a virtio-net
+    and an e1000 on user networking, and a virtio-net and an e1000 on one hub. legacy_blk1: the
+    read-only disk offers only the legacy virtio interface; intx_hub_net: the hub's virtio-net
+    has no MSI-X vectors, so it interrupts through INTx."""
+    blk1 = ",disable-modern=on" if legacy_blk1 else ""
+    net3 = ",vectors=0" if intx_hub_net else ""
+    return ["-nic", "none",
+            "-drive", f"file={disk},if=none,format=raw,id=disk0",
+            "-device", "virtio-blk-pci,drive=disk0,addr=0x4",
+            "-drive", f"file={ro_disk},if=none,format=raw,id=disk1,readonly=on",
+            "-device", f"virtio-blk-pci,drive=disk1,addr=0x5{blk1}",
+            "-netdev", "user,id=u0",
+            "-device", "virtio-net-pci,netdev=u0,mac=52:54:00:12:34:01,addr=0x6",
+            "-netdev", "user,id=u1",
+            "-device", "e1000,netdev=u1,mac=52:54:00:12:34:02,addr=0x7",
+            "-netdev", "hubport,id=h0,hubid=1",
+            "-device", f"virtio-net-pci,netdev=h0,mac=52:54:00:12:34:03,addr=0x8{net3}",
+            "-netdev", "hubport,id=h1,hubid=1",
+            "-device", "e1000,netdev=h1,mac=52:54:00:12:34:04,addr=0x9",
+            # COM2, for the serial suite's loopback test (COM1 is the console).
+            "-serial", "null"]
