@@ -100,7 +100,7 @@ static bool wait_thre(struct ns16550_port *p)
 	unsigned long spins = p->tx_stalled ? 1 : THRE_SPINS;
 
 	for (unsigned long i = 0; i < spins; i++) {
-		if (reg_read(p, UART_LSR) & LSR_THRE) {
+		if (read_lsr(p) & LSR_THRE) {
 			p->tx_stalled = false;
 			return true;
 		}
@@ -112,33 +112,57 @@ static bool wait_thre(struct ns16550_port *p)
 	return false;
 }
 
-static void put_polled(struct ns16550_port *p, uint8_t c)
+/* n bytes went out polled. */
+static void count_polled(struct ns16550_port *p, uint32_t n)
 {
-	if (wait_thre(p))
-		reg_write(p, UART_THR, c);
-	p->cdev.tx_bytes++;
-	p->st.polled_tx += p->irq_mode;
+	p->cdev.tx_bytes += n;
+	if (p->irq_mode)
+		p->st.polled_tx += n;
 }
 
-/* Terminals want CR LF; the kernel writes LF. */
+/* Terminals want CR LF; the kernel writes LF. A byte a stalled transmitter cannot take is lost. */
 static void write_polled(struct ns16550_port *p, const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		if (buf[i] == '\n')
-			put_polled(p, '\r');
-		put_polled(p, buf[i]);
+		if (buf[i] == '\n' && wait_thre(p)) {
+			reg_write(p, UART_THR, '\r');
+			count_polled(p, 1);
+		}
+		if (wait_thre(p)) {
+			reg_write(p, UART_THR, (uint8_t)buf[i]);
+			count_polled(p, 1);
+		}
 	}
 }
 
-/* Put out the whole TX ring, waiting for the transmitter: the oldest bytes go first. */
+/*
+ * Put out the oldest bytes of the TX ring, a transmitter load at a time, waiting for the
+ * transmitter, until the ring has room for n bytes (its size: until it is empty).
+ */
+static void make_room_polled(struct ns16550_port *p, uint32_t n)
+{
+	bool freed = false;
+
+	while (byte_ring_space(&p->tx) < n) {
+		bool ok = wait_thre(p);
+		uint32_t load = NK_MIN(p->fifo, byte_ring_count(&p->tx));
+
+		for (uint32_t i = 0; i < load; i++) {
+			uint8_t c = (uint8_t)byte_ring_getc(&p->tx);
+
+			if (ok)
+				reg_write(p, UART_THR, c);
+		}
+		count_polled(p, ok ? load : 0);
+		freed = true;
+	}
+	if (freed && p->tx_sleepers)
+		p->tx_wake_owed = true;
+}
+
 static void drain_polled(struct ns16550_port *p)
 {
-	int c;
-
-	while ((c = byte_ring_getc(&p->tx)) >= 0) {
-		put_polled(p, (uint8_t)c);
-		p->tx_wake_owed = p->tx_sleepers > 0;
-	}
+	make_room_polled(p, p->tx.size);
 }
 
 /* --- interrupt-driven transfer: called with the port lock held --- */
@@ -513,8 +537,7 @@ static void console_unlock(struct ns16550_port *p, bool locked, unsigned long fl
 static void console_queue(struct ns16550_port *p, const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		if (byte_ring_space(&p->tx) < 2)
-			drain_polled(p);
+		make_room_polled(p, 2);
 		if (buf[i] == '\n')
 			byte_ring_putc(&p->tx, '\r');
 		byte_ring_putc(&p->tx, (uint8_t)buf[i]);
