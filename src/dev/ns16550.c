@@ -202,14 +202,18 @@ static bool rx_drain(struct ns16550_port *p, struct wake *w)
 	return progress;
 }
 
-/* One transmitter load from the TX ring if THR is empty; true if it wrote anything. */
+/*
+ * One transmitter load from the TX ring if THR is empty; true if it wrote anything. In loopback
+ * the caller has just drained the chip's RX FIFO into the RX ring.
+ */
 static bool tx_fill(struct ns16550_port *p)
 {
 	uint32_t n;
 
-	if (byte_ring_empty(&p->tx) || !(read_lsr(p) & LSR_THRE))
-		return false;
 	n = NK_MIN(p->fifo, byte_ring_count(&p->tx));
+	/* In loopback this port is the far end: send what its RX ring can take, lose nothing. */
+	if (!n || (p->loopback && byte_ring_space(&p->rx) < n) || !(read_lsr(p) & LSR_THRE))
+		return false;
 	for (uint32_t i = 0; i < n; i++)
 		reg_write(p, UART_THR, (uint8_t)byte_ring_getc(&p->tx));
 	p->cdev.tx_bytes += n;
@@ -384,21 +388,35 @@ static void poll_rx(struct ns16550_port *p)
 		rx_drain(p, &w);
 }
 
+/* In loopback the transmitter waits for room in the RX ring: a read made some. Lock held. */
+static void loop_resume(struct ns16550_port *p, struct wake *w)
+{
+	if (!p->loopback || !p->irq_mode || byte_ring_empty(&p->tx))
+		return;
+	tx_kick(p, true, w);
+	take_tx_wake(p, w);
+	tx_irq_update(p);
+}
+
 static long port_read(struct nk_char_dev *cdev, void *buf, size_t len, int flags)
 {
 	struct ns16550_port *p = port_of(cdev);
 
 	for (;;) {
 		unsigned long irqf = nk_spin_lock_irqsave(&p->rx_wq.lock);
+		struct wake w = { false, false };
 		struct nk_waiter waiter;
 		size_t n;
 
 		nk_spin_lock(&p->lock);
 		poll_rx(p);
 		n = byte_ring_get(&p->rx, buf, len);
+		if (n)
+			loop_resume(p, &w);
 		nk_spin_unlock(&p->lock);
 		if (n || (flags & NK_CHAR_NONBLOCK) || cdev->dev.state != NK_DEV_OK) {
 			nk_spin_unlock_irqrestore(&p->rx_wq.lock, irqf);
+			wake(p, &w);
 			if (n)
 				return (long)n;
 			return cdev->dev.state != NK_DEV_OK ? cdev->dev.error : -EAGAIN;

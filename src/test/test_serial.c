@@ -2,7 +2,9 @@
  * KTAP suite `serial`: the 16550 driver and the char device layer. serial0 is registered with
  * its interrupt. On COM2 in loopback mode (skipped without a second port; QEMU: -serial null)
  * bytes written come back through the RX interrupt intact and in order, with blocking and
- * non-blocking reads and writes, and the counters match; RX overruns are counted and survived,
+ * non-blocking reads and writes, and the counters match; with nobody reading, full rings make a
+ * non-blocking write fail with -EAGAIN and a blocking one wait, losing nothing; RX overruns
+ * (forced past the driver's back) are counted and survived,
  * and a storm of them does not hang the kernel; lines written by threads on several CPUs come
  * back whole. Console output from threads on several CPUs (nk_printf) is captured whole, and
  * output written with interrupts off is on the line when printk returns.
@@ -31,6 +33,7 @@
 #define BIG	    4096	 /* the RX ring's size: fits even if the reader is slow */
 #define BURST	    40		 /* bytes sent at once into the 16-byte RX FIFO: an overrun */
 #define STORM	    200		 /* overruns in a row */
+#define TAIL	    100		 /* written by a thread that must wait for room */
 #define WRITERS	    4
 #define LINES	    16 /* per writer: WRITERS * LINES lines fit in the RX ring */
 
@@ -292,6 +295,96 @@ NK_TEST(serial, loopback_nonblocking)
 	}
 	NK_EXPECT_EQ(got, BIG);
 	NK_EXPECT(!memcmp(in, out, BIG));
+out:
+	NK_EXPECT_NOT_NULL(out);
+	NK_EXPECT_NOT_NULL(in);
+	nk_free(out);
+	nk_free(in);
+	nk_ns16550_set_loopback(p, false);
+}
+
+/*
+ * Loopback sends only what the RX ring can take: with nobody reading, the RX ring fills, then
+ * the TX ring; a non-blocking write then gets -EAGAIN and a blocking one sleeps until reads make
+ * room. Nothing is lost: everything comes back in order.
+ */
+struct sleeper {
+	struct ns16550_port *p;
+	const uint8_t *buf;
+	volatile int done;
+	long result;
+};
+
+static void write_and_mark(void *arg, void **out __nk_unused)
+{
+	struct sleeper *s = arg;
+
+	s->result = nk_char_write(&s->p->cdev, s->buf, TAIL, 0);
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+}
+
+/* Wait until the RX ring holds n bytes. */
+static bool rx_ring_holds(struct ns16550_port *p, uint32_t n)
+{
+	uint64_t end = nk_time_ns() + DEADLINE_NS;
+
+	while (nk_time_ns() < end) {
+		unsigned long flags = nk_spin_lock_irqsave(&p->lock);
+		uint32_t have = byte_ring_count(&p->rx);
+
+		nk_spin_unlock_irqrestore(&p->lock, flags);
+		if (have >= n)
+			return true;
+		nk_yield();
+	}
+	return false;
+}
+
+static void fill_both_rings(struct nk_test_ctx *nk_t, struct ns16550_port *p, const uint8_t *out)
+{
+	size_t sent = 0;
+	long r = 0;
+
+	NK_ASSERT_EQ(nk_char_write(&p->cdev, out, BIG, 0), BIG);
+	NK_ASSERT(rx_ring_holds(p, BIG));
+	/* Bounded: a driver that lets the TX ring drain into a full RX ring never says -EAGAIN. */
+	while (sent <= BIG &&
+	       (r = nk_char_write(&p->cdev, out + BIG + sent, 300, NK_CHAR_NONBLOCK)) > 0)
+		sent += (size_t)r;
+	NK_EXPECT_EQ(r, -EAGAIN);
+	NK_EXPECT_EQ(sent, BIG);
+}
+
+NK_TEST(serial, full_rings_block_writers)
+{
+	size_t total = 2 * BIG + TAIL;
+	struct ns16550_port *p;
+	struct sleeper s = { .done = 0 };
+	struct snapshot a, b;
+	uint8_t *out, *in;
+	nk_thread_id_t tid;
+
+	NEED_LOOP(p);
+	out = nk_malloc(total + 300);
+	in = nk_malloc(total);
+	if (!out || !in)
+		goto out;
+	pattern(out, total + 300, 4);
+	snap(p, &a);
+	fill_both_rings(nk_t, p, out);
+	s = (struct sleeper){ p, out + 2 * BIG, 0, 0 };
+	NK_ASSERT_EQ(
+		nk_thread_start(write_and_mark, &s, NULL, 0, 0, &tid, 1 % nk_cpu_online_count()),
+		0);
+	nk_sleep(50 * MS);
+	NK_EXPECT_EQ(__atomic_load_n(&s.done, __ATOMIC_ACQUIRE), 0);
+	NK_EXPECT_EQ(read_by_deadline(&p->cdev, in, total), total);
+	NK_EXPECT_EQ(nk_thread_join(tid, NULL), 0);
+	NK_EXPECT_EQ(s.result, TAIL);
+	NK_EXPECT(!memcmp(in, out, total));
+	snap(p, &b);
+	NK_EXPECT_UEQ(b.cdev.rx_bytes - a.cdev.rx_bytes, total);
+	NK_EXPECT_UEQ(b.cdev.rx_overruns - a.cdev.rx_overruns, 0);
 out:
 	NK_EXPECT_NOT_NULL(out);
 	NK_EXPECT_NOT_NULL(in);
