@@ -75,6 +75,23 @@ uint64_t nk_arch_page_size(const void *addr);
 /* Page-table pages that splits took from the page allocator since boot; they are never freed. */
 uint64_t nk_arch_page_table_pages(void);
 
+/*
+ * Device memory: identity-map [paddr, paddr+len) present, writable and uncached (PCD|PWT, UC
+ * with the power-up PAT), splitting the large pages around it so that RAM next to it stays
+ * cacheable, and adding tables where nothing was mapped (above the end of RAM, where 64-bit
+ * BARs may lie). Returns (void *)paddr, or NULL: len 0, a range that overlaps RAM or lies
+ * beyond the CPU's physical address width, or no page for a table. Thread context: it waits
+ * for every CPU to flush its TLB when an existing mapping changed. Mapping twice is harmless.
+ */
+void *nk_arch_mmio_map(uint64_t paddr, uint64_t len);
+
+/*
+ * The MSI message (address, data) that delivers vector on CPU cpu: fixed delivery, edge,
+ * physical destination mode, destination the CPU's APIC id (Intel SDM vol. 3A 11.11).
+ * 0, or -EINVAL (no such CPU, vector outside 32-255), -ERANGE (APIC id above 255).
+ */
+int nk_arch_msi_message(int cpu, int vector, uint64_t *addr, uint32_t *data);
+
 /* Frame-pointer backtrace of the caller, symbolized, on the console at level lvl. */
 void nk_arch_backtrace(int lvl);
 /* The caller's registers and backtrace (what panic prints). */

@@ -35,6 +35,11 @@ int nk_vector_set(int vector, nk_irq_handler_t handler, void *arg);
  */
 int nk_irq_register_on(int irq, int cpu, nk_irq_handler_t handler, void *arg);
 int nk_irq_register(int irq, nk_irq_handler_t handler, void *arg);
+/*
+ * The same for a PCI INTx line (the PCI core's): level-triggered even on an ISA number that has
+ * no override (active high there, as PCI interrupt routers drive the ISA inputs).
+ */
+int nk_irq_register_pci(int irq, int cpu, nk_irq_handler_t handler, void *arg);
 /* Mask the line and free its vector. */
 int nk_irq_unregister(int irq);
 int nk_irq_mask(int irq);

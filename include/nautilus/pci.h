@@ -31,6 +31,7 @@
 #define NK_PCI_CMD_MEMORY	0x0002
 #define NK_PCI_CMD_MASTER	0x0004
 #define NK_PCI_CMD_INTX_DISABLE 0x0400
+#define NK_PCI_STATUS_INTX	0x0008 /* the function asserts INTx (PCI 2.3 and later) */
 #define NK_PCI_STATUS_CAP_LIST	0x0010
 
 /* Capability ids (PCI Code and ID Assignment Specification). */
@@ -88,6 +89,7 @@ struct nk_pci_dev {
 	int vectors[32];
 	struct nk_pci_dev *intx_next; /* other functions sharing the same INTx line */
 	const struct nk_pci_irq *intx_handler;
+	unsigned intx_stuck; /* interrupts in a row after which it still asserted INTx */
 	struct nk_pci_dev *next; /* the core's list of functions, in bus order */
 };
 
@@ -126,7 +128,8 @@ void nk_pci_enable(struct nk_pci_dev *pdev);
  * what `types` allows: MSI-X with n table entries (0..n-1, unmasked), MSI with one vector
  * (n == 1), INTx through the IOAPIC (n == 1; the line may be shared: the handler must check its
  * device's cause register and return if it has none). Returns the NK_PCI_IRQ_* used, or
- * -ENOSPC (no vectors), -ENODEV (nothing in `types` is possible), -EINVAL.
+ * -ENOSPC (no vectors), -ENODEV (nothing in `types` is possible), -EINVAL (bad arguments, an
+ * offline CPU, or interrupts already set up: release them first).
  * irqs must stay valid until nk_pci_irq_release. pdev->dev.irq is set for devs/pci.
  */
 #define NK_PCI_IRQ_INTX 0x1

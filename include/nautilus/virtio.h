@@ -143,6 +143,8 @@ struct nk_virtio_driver {
 	uint16_t device_id;
 	/* Called after reset, ACKNOWLEDGE and DRIVER: negotiate, set up queues, DRIVER_OK. */
 	int (*probe)(struct nk_virtio_dev *vdev);
+	/* Undo probe: unregister, nk_virtio_reset, free. NULL: the transport only resets. */
+	void (*remove)(struct nk_virtio_dev *vdev);
 };
 #define NK_VIRTIO_DRIVER(var)                                                     \
 	static const struct nk_virtio_driver *const __nk_virtio_driver_##var __nk_used \

@@ -24,6 +24,8 @@
 #define PTE_P	 0x1
 #define PTE_W	 0x2
 #define PTE_PS	 0x80
+#define PTE_PWT	 0x8 /* with PCD and the power-up PAT: uncached (SDM vol. 3A 11.12.3) */
+#define PTE_PCD	 0x10
 /* SDM vol. 3A 4.5, tables 4-17 to 4-20 (1 GiB, 2 MiB and 4 KiB entries). */
 #define PTE_PAT_4K    0x80   /* bit 7 of a 4 KiB entry: PAT (PS in the levels above) */
 #define PTE_PAT_LARGE 0x1000 /* bit 12 of a 1 GiB / 2 MiB entry: PAT */

@@ -2,7 +2,8 @@
  * IOAPICs (82093AA datasheet; ACPI MADT types 1 and 2): every redirection entry starts masked;
  * nk_irq_register_on routes a line to a vector on a chosen CPU. ISA IRQs 0-15 go through the
  * MADT's interrupt source overrides (default: GSI = IRQ, edge, active high); other numbers are
- * GSIs, which PCI wires level-triggered, active low.
+ * GSIs, which PCI wires level-triggered, active low. nk_irq_register_pci routes a PCI INTx line,
+ * level-triggered even on an ISA number.
  */
 #include <arch/x64/apic.h>
 #include <arch/x64/arch.h>
@@ -28,6 +29,7 @@
 #define MPS_TRIGGER(f)	(((f) >> 2) & 3)
 #define MPS_ACTIVE_LOW	3
 #define MPS_LEVEL	3
+#define MPS_EDGE	1
 
 struct ioapic {
 	volatile uint32_t *base;
@@ -77,12 +79,17 @@ static struct ioapic *find(uint32_t gsi, unsigned *pin)
 	return NULL;
 }
 
-/* GSI, trigger and polarity of an IRQ number (ISA through the overrides). */
-static uint32_t irq_to_gsi(int irq, uint64_t *mode)
+/*
+ * GSI, trigger and polarity of an IRQ number (ISA through the overrides). A PCI INTx line is
+ * level-triggered whatever the ISA default says: an ISA number with no override or a
+ * "conforms to the bus" trigger gets level, active high (how PCI interrupt routers drive the
+ * ISA inputs, and what QEMU's overrides for its PCI lines say).
+ */
+static uint32_t irq_to_gsi(int irq, bool pci, uint64_t *mode)
 {
 	const struct nk_acpi_madt *m = &nk_acpi_get_info()->madt;
 
-	*mode = irq < 16 ? 0 : REDIR_LEVEL | REDIR_ACTIVE_LOW;
+	*mode = irq < 16 ? (pci ? REDIR_LEVEL : 0) : REDIR_LEVEL | REDIR_ACTIVE_LOW;
 	if (irq >= 16)
 		return irq;
 	for (size_t i = 0; i < m->nr_overrides; i++) {
@@ -90,6 +97,8 @@ static uint32_t irq_to_gsi(int irq, uint64_t *mode)
 			continue;
 		if (MPS_TRIGGER(m->overrides[i].flags) == MPS_LEVEL)
 			*mode |= REDIR_LEVEL;
+		else if (MPS_TRIGGER(m->overrides[i].flags) == MPS_EDGE)
+			*mode &= ~REDIR_LEVEL;
 		if (MPS_POLARITY(m->overrides[i].flags) == MPS_ACTIVE_LOW)
 			*mode |= REDIR_ACTIVE_LOW;
 		return m->overrides[i].gsi;
@@ -97,7 +106,7 @@ static uint32_t irq_to_gsi(int irq, uint64_t *mode)
 	return irq;
 }
 
-int nk_irq_register_on(int irq, int cpu, nk_irq_handler_t handler, void *arg)
+static int route(int irq, bool pci, int cpu, nk_irq_handler_t handler, void *arg)
 {
 	struct nk_cpu *c = nk_cpu_get(cpu);
 	struct ioapic *io;
@@ -109,7 +118,7 @@ int nk_irq_register_on(int irq, int cpu, nk_irq_handler_t handler, void *arg)
 
 	if (irq < 0 || !c)
 		return -EINVAL;
-	io = find(irq_to_gsi(irq, &mode), &pin);
+	io = find(irq_to_gsi(irq, pci, &mode), &pin);
 	if (!io)
 		return -ENODEV;
 	vec = nk_vector_alloc(handler, arg);
@@ -128,6 +137,16 @@ int nk_irq_register_on(int irq, int cpu, nk_irq_handler_t handler, void *arg)
 	return -EBUSY;
 }
 
+int nk_irq_register_on(int irq, int cpu, nk_irq_handler_t handler, void *arg)
+{
+	return route(irq, false, cpu, handler, arg);
+}
+
+int nk_irq_register_pci(int irq, int cpu, nk_irq_handler_t handler, void *arg)
+{
+	return route(irq, true, cpu, handler, arg);
+}
+
 int nk_irq_unregister(int irq)
 {
 	unsigned long flags;
@@ -138,7 +157,7 @@ int nk_irq_unregister(int irq)
 
 	if (irq < 0)
 		return -EINVAL;
-	io = find(irq_to_gsi(irq, &mode), &pin);
+	io = find(irq_to_gsi(irq, false, &mode), &pin);
 	if (!io)
 		return -ENODEV;
 	flags = nk_spin_lock_irqsave(&lock);
@@ -166,7 +185,7 @@ static int set_mask(int irq, bool masked)
 
 	if (irq < 0)
 		return -EINVAL;
-	io = find(irq_to_gsi(irq, &mode), &pin);
+	io = find(irq_to_gsi(irq, false, &mode), &pin);
 	if (!io)
 		return -ENODEV;
 	if (!io->vector[pin])

@@ -378,8 +378,8 @@ uint64_t nk_arch_page_size(const void *addr)
 	int level;
 	pte_t *e;
 
-	if (!pml4 || (uint64_t)addr >= mapped_end)
-		return 0;
+	if (!pml4 || (uint64_t)addr >> 48)
+		return 0; /* not canonical in the identity map's lower half */
 	e = leaf_of((uint64_t)addr, &level);
 	return pte_load(e) & PTE_P ? level_size(level) : 0;
 }
@@ -411,4 +411,115 @@ bool nk_arch_range_is_mapped(uint64_t addr, uint64_t len)
 		return false;
 	return !__atomic_load_n(&nr_guarded, __ATOMIC_RELAXED) ||
 	       !range_has_guard(addr, addr + len);
+}
+
+/* --- device memory --- */
+
+#define PTE_UC (PTE_PCD | PTE_PWT)
+
+/* CPUID.80000008H:EAX[7:0], the physical address width (SDM vol. 2A, CPUID). */
+static unsigned phys_bits(void)
+{
+	uint32_t r[4];
+
+	cpuid(0x80000000, 0, r);
+	if (r[0] < 0x80000008)
+		return 36;
+	cpuid(0x80000008, 0, r);
+	return r[0] & 0xff;
+}
+
+/* [addr, end) overlaps memory the firmware lists as RAM (usable or ACPI). */
+static bool overlaps_ram(uint64_t addr, uint64_t end)
+{
+	for (size_t i = 0; i < nk_boot_info.nr_mmap; i++) {
+		const struct nk_mem_region *r = &nk_boot_info.mmap[i];
+
+		if (r->type == NK_MEM_RESERVED || r->type == NK_MEM_BAD || !r->len)
+			continue;
+		if (addr < r->base + r->len && r->base < end)
+			return true;
+	}
+	return false;
+}
+
+/* An empty table linked at e (a not-present entry above the leaves): present, writable. */
+static int link_new_table(pte_t *e)
+{
+	pte_t *t = split_table_alloc();
+
+	if (!t)
+		return -ENOMEM;
+	memset(t, 0, NK_PAGE_SIZE);
+	pte_store(e, (uint64_t)t | PTE_P | PTE_W);
+	return 0;
+}
+
+/* Entry e at level, present, made uncached: the PAT bit cleared (PAT entry 3 is UC). */
+static pte_t uc_entry(pte_t v, int level)
+{
+	v &= ~(pte_t)(level ? PTE_PAT_LARGE : PTE_PAT_4K);
+	return v | PTE_UC;
+}
+
+/*
+ * Under pt_lock: one step of mapping [addr, end) uncached at addr's entry. Returns the bytes
+ * covered (0: tables changed, walk again) or -errno; *changed when a present entry changed
+ * type, which other CPUs may have cached.
+ */
+static int64_t mmio_step(uint64_t addr, uint64_t end, bool *changed)
+{
+	int level;
+	pte_t *e = leaf_of(addr, &level);
+	pte_t v = pte_load(e);
+	uint64_t size = level_size(level);
+	bool whole = NK_IS_ALIGNED(addr, size) && end - addr >= size;
+
+	if (!(v & PTE_P)) {
+		if (v & PTE_GUARD)
+			return -EINVAL;
+		if (level == 0 || (level == 1 && whole)) {
+			pte_store(e, addr | PTE_P | PTE_W | PTE_UC | (level ? PTE_PS : 0));
+			return size;
+		}
+		return link_new_table(e) ?: 0;
+	}
+	if ((v & PTE_UC) == PTE_UC)
+		return NK_ALIGN_DOWN(addr, size) + size - addr;
+	if (level > 0 && !whole)
+		return split(e, level) ? 0 : -ENOMEM;
+	pte_store(e, uc_entry(v, level));
+	invlpg(addr);
+	*changed = true;
+	return size;
+}
+
+static void flush_tlb(void *unused)
+{
+	write_cr3(read_cr3());
+}
+
+void *nk_arch_mmio_map(uint64_t paddr, uint64_t len)
+{
+	uint64_t addr = NK_ALIGN_DOWN(paddr, NK_PAGE_SIZE), end;
+	bool changed = false;
+	unsigned long flags;
+	int64_t step = 0;
+
+	if (!pml4 || !len || paddr + len < paddr || paddr < NK_PAGE_SIZE)
+		return NULL;
+	end = NK_ALIGN_UP(paddr + len, NK_PAGE_SIZE);
+	if (end > (1ULL << phys_bits()) || overlaps_ram(addr, end))
+		return NULL;
+	flags = nk_spin_lock_irqsave(&pt_lock);
+	while (addr < end && step >= 0) {
+		step = mmio_step(addr, end, &changed);
+		if (step > 0)
+			addr += step;
+	}
+	nk_spin_unlock_irqrestore(&pt_lock, flags);
+	if (changed && nk_xcall_all(flush_tlb, NULL, true))
+		nk_err("mmio map 0x%llx: some CPUs did not flush their TLB",
+		       (unsigned long long)paddr);
+	return step < 0 ? NULL : (void *)(uintptr_t)paddr;
 }
