@@ -250,7 +250,6 @@ static void msi_disable(struct nk_pci_dev *p)
 
 /* --- INTx --- */
 
-/* The IOAPIC route of a line: every function on it, each handler checks its own device. */
 /* After p's handler: count p stuck if it still asserts INTx, and stop it when it stays so. */
 static void stuck_check(struct nk_pci_dev *p)
 {
@@ -266,6 +265,7 @@ static void stuck_check(struct nk_pci_dev *p)
 		    p->intx_stuck);
 }
 
+/* The IOAPIC route of a line: every function on it, each handler checks its own device. */
 static void intx_dispatch(int vector, void *arg)
 {
 	struct intx_line *l = arg;
