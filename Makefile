@@ -160,8 +160,9 @@ hostcheck:
 boot-time: deps
 	$(Q)$(PYTHON) scripts/boot-time
 
-# Microbenchmarks of the kernel and of a Linux guest in QEMU 10 under -icount, side by side
-# (fetches QEMU 10 and the guest into build/third_party/ first). BENCH_ARGS="--runs 2" ...
+# Microbenchmarks of the kernel and of a Linux guest in QEMU 10 under -icount, side by side,
+# then disk and NIC throughput under plain TCG (fetches QEMU 10 and the guest into
+# build/third_party/ first). BENCH_ARGS="--runs 2", "--no-io", "--io-only" ...
 bench: deps
 	$(Q)$(PYTHON) scripts/bench $(BENCH_ARGS)
 
@@ -193,7 +194,7 @@ help:
 	@echo '  check              host unit tests + in-kernel tests (-kernel and ISO) + shell session'
 	@echo '  hostcheck          host unit tests only (cmocka, ASan/UBSan)'
 	@echo '  boot-time          measure boot-to-prompt time of the ISO and -kernel boots'
-	@echo '  bench              microbenchmarks, kernel vs Linux guest, QEMU 10 -icount (BENCH_ARGS=...)'
+	@echo '  bench              kernel vs Linux guest: microbenchmarks (-icount), I/O (BENCH_ARGS=...)'
 	@echo '  format             clang-format every C file'
 	@echo '  clean, distclean   remove what was built (distclean: also the configuration)'
 	@echo 'Variables: V=1 full commands, O=<dir> build directory, NK_KVM=1 use KVM, QEMU_FLAGS=...'

@@ -5,6 +5,9 @@
  * operations in a Linux guest:
  *	bench: <name> median=<n> min=<n> p90=<n> iters=<n>
  * Figures are TSC ticks from nk_arch_cycles (guest instructions under QEMU -icount shift=0).
+ * NK_BENCH_IO registers a device-throughput benchmark instead (src/bench/bench_io.c): timed by
+ * the wall clock under plain TCG, run only by bench=io:<glob>, never by a plain bench=<glob>,
+ * so the microbenchmark boot under -icount is the same with or without them.
  * A benchmark runs on CPU 0 in the boot CPU's main thread; partners it starts are bound to
  * CPUs 1..cpus-1. Every wait for another CPU spins with PAUSE (nk_bench_wait): under icount
  * only PAUSE and HLT hand the emulator to another vCPU (DESIGN.md).
@@ -36,6 +39,7 @@ struct nk_bench {
 	int (*fn)(struct nk_bench_ctx *b);
 	const char *file;
 	int line;
+	bool io; /* NK_BENCH_IO: selected by bench=io:<glob> only */
 };
 
 /*
@@ -43,10 +47,25 @@ struct nk_bench {
  * and returns 0, having left nothing running or allocated, or -errno. After a failure (a wait
  * that timed out) a partner thread may be left blocked: the run fails as a whole.
  */
-#define NK_BENCH(bname, ncpus, niters)                                                             \
-	static int nk_bench_##bname(struct nk_bench_ctx *b);                                       \
-	static struct nk_bench __nk_bench_##bname __nk_used __nk_section(".nk_benches")            \
-		__nk_aligned(8) = { #bname, ncpus, niters, nk_bench_##bname, __FILE__, __LINE__ }; \
+#define NK_BENCH(bname, ncpus, niters) NK_BENCH_DEFINE(bname, ncpus, niters, false)
+/*
+ * Define a device-throughput benchmark: it runs once (b->iters is 1), sets b->line with
+ * nk_bench_set_line and returns 0, or -ENODEV when a device it needs is missing (the runner
+ * prints "bench-skip: <name>" with the line it set), or another -errno. b->quick: a smoke run of
+ * a few milliseconds (the bench suite's), else a measurement of a few seconds.
+ */
+#define NK_BENCH_IO(bname) NK_BENCH_DEFINE(bname, 1, 1, true)
+
+#define NK_BENCH_DEFINE(bname, ncpus, niters, nio)                                      \
+	static int nk_bench_##bname(struct nk_bench_ctx *b);                            \
+	static struct nk_bench __nk_bench_##bname __nk_used __nk_section(".nk_benches") \
+		__nk_aligned(8) = { .name = #bname,                                     \
+				    .cpus = ncpus,                                      \
+				    .iters = niters,                                    \
+				    .fn = nk_bench_##bname,                             \
+				    .io = nio,                                          \
+				    .file = __FILE__,                                   \
+				    .line = __LINE__ };                                 \
 	static int nk_bench_##bname(struct nk_bench_ctx *b)
 
 /* Record the sample of iteration i; warm-up iterations (i < 0) are dropped. */
@@ -80,10 +99,14 @@ const struct nk_bench *nk_bench_get(int i);
 /*
  * Run benchmark bench with iters samples (quick: a smoke run) and format its result, without
  * the "bench: " prefix, into line: 0, -EBUSY (the machine has fewer CPUs than it needs; line
- * says so), -ENOMEM, or the benchmark's error.
+ * says so), -ENODEV (a device it needs is missing; line says so), -ENOMEM, or the benchmark's
+ * error.
  */
 int nk_bench_run_one(const struct nk_bench *bench, int iters, bool quick, char *line, size_t size);
-/* Run the benchmarks whose name matches glob, print their lines, exit QEMU (pass/fail). */
+/*
+ * Run the benchmarks whose name matches glob, print their lines, exit QEMU (pass/fail). A glob
+ * "io:<glob>" selects among the NK_BENCH_IO benchmarks, any other among the rest.
+ */
 void nk_bench_run_boot(const char *glob) __nk_noreturn;
 
 #endif

@@ -173,6 +173,12 @@ uint8_t nk_virtio_cfg_read8(struct nk_virtio_dev *vdev, unsigned off);
 uint16_t nk_virtio_cfg_read16(struct nk_virtio_dev *vdev, unsigned off);
 uint32_t nk_virtio_cfg_read32(struct nk_virtio_dev *vdev, unsigned off);
 uint64_t nk_virtio_cfg_read64(struct nk_virtio_dev *vdev, unsigned off);
+/*
+ * Reset the device now (status 0), from any context, interrupt handlers included: it no longer
+ * touches its queues or their buffers, so a driver whose queue broke may complete and free
+ * what the device held. Queues and interrupts stay allocated until nk_virtio_reset.
+ */
+void nk_virtio_stop(struct nk_virtio_dev *vdev);
 /* Reset the device (status 0) and release its queues and interrupts: probe failure, remove. */
 void nk_virtio_reset(struct nk_virtio_dev *vdev);
 

@@ -135,21 +135,21 @@ int nk_bench_run_one(const struct nk_bench *bench, int iters, bool quick, char *
 	if (!b.samples)
 		return -ENOMEM;
 	err = bench->fn(&b);
-	if (!err) {
-		if (!b.line[0])
-			summarize(&b);
+	if (!err && !b.line[0])
+		summarize(&b);
+	if (!err || err == -ENODEV)
 		nk_strlcpy(line, b.line, size);
-	}
 	nk_free(b.samples);
 	return err;
 }
 
-/* What a glob that matched nothing could have named. */
-static void list_names(const char *glob)
+/* What a glob that matched nothing could have named (among the I/O benchmarks if io). */
+static void list_names(const char *glob, bool io)
 {
-	nk_printf("nk-bench: no benchmark matches \"%s\"; there are:", glob);
+	nk_printf("nk-bench: no benchmark matches \"%s%s\"; there are:", io ? "io:" : "", glob);
 	for (int i = 0; i < nk_bench_count(); i++)
-		nk_printf(" %s", nk_bench_get(i)->name);
+		if (nk_bench_get(i)->io == io)
+			nk_printf(" %s%s", io ? "io:" : "", nk_bench_get(i)->name);
 	nk_printf("\n");
 }
 
@@ -157,15 +157,18 @@ void nk_bench_run_boot(const char *glob)
 {
 	int run = 0, failed = 0, skipped = 0;
 	char line[NK_BENCH_LINE_MAX];
+	bool io = !strncmp(glob, "io:", 3);
 
+	if (io)
+		glob += 3;
 	for (int i = 0; i < nk_bench_count(); i++) {
 		const struct nk_bench *bench = nk_bench_get(i);
 		int err;
 
-		if (!nk_glob_match(glob, bench->name))
+		if (bench->io != io || !nk_glob_match(glob, bench->name))
 			continue;
 		err = nk_bench_run_one(bench, bench->iters, false, line, sizeof(line));
-		if (err == -EBUSY) {
+		if (err == -EBUSY || err == -ENODEV) {
 			nk_printf("bench-skip: %s\n", line);
 			skipped++;
 		} else if (err) {
@@ -177,7 +180,7 @@ void nk_bench_run_boot(const char *glob)
 		run++;
 	}
 	if (!run)
-		list_names(glob);
+		list_names(glob, io);
 	nk_printf("nk-bench: %s: %d run, %d failed, %d skipped\n", run && !failed ? "PASS" : "FAIL",
 		  run - skipped, failed, skipped);
 	nk_arch_debug_exit(run && !failed ? NK_EXIT_PASS : NK_EXIT_FAIL);

@@ -1,8 +1,10 @@
 /*
  * printk: each message becomes one line "[seconds.micros] module: text", kept in the log ring
  * (dmesg) and written to the consoles when its level passes the console threshold. A lock keeps
- * lines from different CPUs whole.
+ * lines from different CPUs whole. A console may queue output for its interrupt; a caller with
+ * interrupts off may never let that interrupt run, so its output is flushed before returning.
  */
+#include <nautilus/arch.h>
 #include <nautilus/console.h>
 #include <nautilus/logring.h>
 #include <nautilus/printk.h>
@@ -64,6 +66,7 @@ int nk_vprintk(int level, const char *mod, const char *fmt, va_list ap)
 	char line[LINE_MAX];
 	uint64_t ns = nk_time_ns();
 	unsigned long flags;
+	bool irqs_on;
 	size_t n;
 	int len;
 
@@ -72,8 +75,11 @@ int nk_vprintk(int level, const char *mod, const char *fmt, va_list ap)
 	n = NK_MIN(n + (size_t)len, sizeof(line) - 1);
 	while (n && line[n - 1] == '\n')
 		n--;
+	irqs_on = nk_arch_irqs_enabled();
 	flags = nk_spin_lock_irqsave(&lock);
 	emit(level, ns, line, n);
+	if (!irqs_on)
+		nk_console_flush();
 	nk_spin_unlock_irqrestore(&lock, flags);
 	return len;
 }
@@ -97,9 +103,12 @@ void nk_printk_break_lock(void)
 
 void nk_puts_raw(const char *s, size_t len)
 {
+	bool irqs_on = nk_arch_irqs_enabled();
 	unsigned long flags = nk_spin_lock_irqsave(&lock);
 
 	nk_console_write(s, len);
+	if (!irqs_on)
+		nk_console_flush();
 	nk_spin_unlock_irqrestore(&lock, flags);
 }
 

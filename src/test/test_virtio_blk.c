@@ -327,6 +327,7 @@ static void broken_device(struct nk_test_ctx *nk_t, enum fault fault, int good)
 		NK_EXPECT_EQ(t[i].status, i < good ? 0 : -EIO);
 	}
 	NK_EXPECT(fake.vq->broken);
+	NK_EXPECT_EQ(fake.status, 0); /* reset before the buffers went back */
 	NK_EXPECT_EQ(b->dev.state, NK_DEV_FAILED);
 	NK_EXPECT_EQ(b->dev.error, -EIO);
 	NK_EXPECT_UEQ(b->stats.errors, 3 - good);

@@ -8,6 +8,7 @@
 #include <arch/x64/cpu.h>
 #include <nautilus/acpi.h>
 #include <nautilus/arch.h>
+#include <nautilus/console.h>
 #include <nautilus/printk.h>
 #include <nautilus/time.h>
 
@@ -47,6 +48,7 @@ static void pm1_sleep(uint16_t port, uint8_t slp_typ)
 {
 	uint16_t v = inw(port) & ~PM1_SLP_TYP_MASK;
 
+	nk_console_flush(); /* queued serial output would die with the machine */
 	outw(port, v | (uint16_t)(slp_typ << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN);
 }
 
@@ -81,6 +83,7 @@ static void __nk_noreturn soft_off(void)
 {
 	acpi_poweroff();
 	nk_warn("trying the PM1a ports of QEMU's chipsets with SLP_TYP 0");
+	nk_console_flush();
 	outw(PIIX4_PM1A_CNT, PM1_SLP_S5);
 	outw(ICH9_PM1A_CNT, PM1_SLP_S5);
 	settle();
@@ -96,6 +99,7 @@ static void __nk_noreturn soft_off(void)
  */
 void nk_arch_debug_exit(int code)
 {
+	nk_console_flush(); /* the verdict line must reach the runner before QEMU exits */
 	outl(DEBUG_EXIT_PORT, code);
 	settle();
 	soft_off(); /* no exit device: QEMU was started without one */
@@ -103,6 +107,7 @@ void nk_arch_debug_exit(int code)
 
 void nk_arch_poweroff(void)
 {
+	nk_console_flush();
 	outl(DEBUG_EXIT_PORT, NK_EXIT_SHUTDOWN);
 	soft_off();
 }
@@ -113,12 +118,14 @@ static bool write_reset_reg(const struct nk_acpi_gas *r, uint8_t value)
 	if (r->space_id == GAS_IO && r->address <= 0xffff) {
 		nk_info("reset through the FADT reset register: port 0x%llx <- 0x%x",
 			(unsigned long long)r->address, value);
+		nk_console_flush();
 		outb((uint16_t)r->address, value);
 		return true;
 	}
 	if (r->space_id == GAS_MEMORY && nk_arch_range_is_mapped(r->address, 1)) {
 		nk_info("reset through the FADT reset register: memory 0x%llx <- 0x%x",
 			(unsigned long long)r->address, value);
+		nk_console_flush();
 		*(volatile uint8_t *)(uintptr_t)r->address = value;
 		return true;
 	}
@@ -155,9 +162,11 @@ void nk_arch_reboot(void)
 
 	fadt_reset();
 	nk_info("reset through the keyboard controller");
+	nk_console_flush();
 	outb(KBC_CMD, KBC_RESET);
 	settle();
 	nk_warn("the keyboard controller did not reset the machine; triple fault");
+	nk_console_flush();
 	asm volatile("lidt %0; int3" : : "m"(no_idt));
 	nk_arch_halt_forever();
 }

@@ -392,7 +392,8 @@ static void e1000_interrupt(int vector __nk_unused, void *arg)
 	}
 	if (icr & E1000_ICR_LSC)
 		link_changed(e);
-	if (icr & (E1000_ICR_RXO | E1000_ICR_RXDMT0))
+	/* on every receive interrupt, so drops show in the counters of the burst that had them */
+	if (icr & (E1000_ICR_RXO | E1000_ICR_RXDMT0 | E1000_ICR_RXT0))
 		count_missed(e);
 	if (icr & E1000_ICR_TXDW)
 		tx_interrupt(e);

@@ -248,14 +248,16 @@ static void complete_all(struct vblk *vb, struct nk_blk_req *list, int err)
 }
 
 /*
- * The device broke the queue (the message naming it is out): the disk fails and every request
- * it holds completes once with -EIO.
+ * The device broke the queue (the message naming it is out): it is reset, so it writes into
+ * none of the buffers any more, then the disk fails and every request it held completes once
+ * with -EIO.
  */
 static void fail_all(struct vblk *vb)
 {
 	struct nk_blk_req *taken = take_all(vb);
 
-	nk_dev_fail(&vb->bdev.dev, -EIO, "the device broke its request queue; disk disabled");
+	nk_virtio_stop(vb->vdev);
+	nk_dev_fail(&vb->bdev.dev, -EIO, "the device broke its request queue; disk reset and disabled");
 	complete_all(vb, taken, -EIO);
 }
 

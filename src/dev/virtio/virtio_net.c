@@ -62,10 +62,13 @@ struct vnet {
 	bool tx_stalled; /* a sender found no slot: TX interrupts on until one frees */
 };
 
+/* The device broke a queue: reset it, so it stops using the rings and buffers, and fail it. */
 static void vnet_fail(struct vnet *vn, int err, const char *what)
 {
-	if (vn->ndev.dev.state == NK_DEV_OK)
-		nk_dev_fail(&vn->ndev.dev, err, "%s: the device broke its queue", what);
+	if (vn->ndev.dev.state != NK_DEV_OK)
+		return;
+	nk_virtio_stop(vn->vdev);
+	nk_dev_fail(&vn->ndev.dev, err, "%s: the device broke its queue; device reset", what);
 }
 
 /* The header then the frame, in one descriptor or two. */

@@ -287,6 +287,11 @@ int nk_virtio_setup_queues(struct nk_virtio_dev *vdev, unsigned n,
 	return err;
 }
 
+void nk_virtio_stop(struct nk_virtio_dev *vdev)
+{
+	to_vp(vdev)->ops->set_status(to_vp(vdev), 0);
+}
+
 void nk_virtio_reset(struct nk_virtio_dev *vdev)
 {
 	struct vp_dev *vp = to_vp(vdev);
