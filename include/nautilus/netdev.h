@@ -103,5 +103,7 @@ void nk_net_rx(struct nk_net_dev *ndev, const void *frame, size_t len);
 void nk_net_tx_room(struct nk_net_dev *ndev);
 /* The registered net device with this name, or NULL. */
 struct nk_net_dev *nk_net_dev_find(const char *name);
+/* The first registered net device with this MAC address, or NULL. */
+struct nk_net_dev *nk_net_dev_find_mac(const uint8_t mac[NK_ETH_ALEN]);
 
 #endif

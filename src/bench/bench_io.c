@@ -254,30 +254,6 @@ struct net_run {
 static const uint8_t send_mac[NK_ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x03 };
 static const uint8_t recv_mac[NK_ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x04 };
 
-struct mac_match {
-	const uint8_t *mac;
-	struct nk_net_dev *found;
-};
-
-static int match_mac(struct nk_dev *dev, void *arg)
-{
-	struct nk_net_dev *ndev = (struct nk_net_dev *)dev;
-	struct mac_match *m = arg;
-
-	if (memcmp(ndev->mac, m->mac, NK_ETH_ALEN))
-		return 0;
-	m->found = ndev;
-	return 1;
-}
-
-static struct nk_net_dev *find_nic(const uint8_t *mac)
-{
-	struct mac_match m = { mac, NULL };
-
-	nk_dev_for_each(NK_DEV_NET, match_mac, &m);
-	return m.found;
-}
-
 /* Interrupt context. */
 static void count_frame(struct nk_net_dev *ndev, const void *frame, size_t len, void *arg)
 {
@@ -372,8 +348,8 @@ static int net_bench(struct nk_bench_ctx *b, size_t len)
 
 	if (!r)
 		return -ENOMEM;
-	r->tx = find_nic(send_mac);
-	r->rx = find_nic(recv_mac);
+	r->tx = nk_net_dev_find_mac(send_mac);
+	r->rx = nk_net_dev_find_mac(recv_mac);
 	err = -ENODEV;
 	if (!r->tx || !r->rx) {
 		nk_bench_set_line(b, "needs NICs 52:54:00:12:34:03 and :04 on one hub");

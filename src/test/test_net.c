@@ -26,29 +26,12 @@
 
 enum nic { USER_VIRTIO = 1, USER_E1000, HUB_VIRTIO, HUB_E1000 };
 
-struct find {
-	uint8_t last; /* the MAC's last byte */
-	struct nk_net_dev *found;
-};
-
-static int match_mac(struct nk_dev *d, void *arg)
-{
-	static const uint8_t prefix[5] = { 0x52, 0x54, 0x00, 0x12, 0x34 };
-	struct nk_net_dev *n = (struct nk_net_dev *)d;
-	struct find *f = arg;
-
-	if (memcmp(n->mac, prefix, sizeof(prefix)) || n->mac[5] != f->last)
-		return 0;
-	f->found = n;
-	return 1;
-}
-
+/* The runner's NICs are 52:54:00:12:34:<which> (scripts/nkqemu.py devices()). */
 static struct nk_net_dev *nic(enum nic which)
 {
-	struct find f = { .last = which };
+	const uint8_t mac[NK_ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, which };
 
-	nk_dev_for_each(NK_DEV_NET, match_mac, &f);
-	return f.found;
+	return nk_net_dev_find_mac(mac);
 }
 
 /*

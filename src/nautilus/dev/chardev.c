@@ -52,6 +52,7 @@ int nk_char_dev_register(struct nk_char_dev *cdev, const struct nk_char_dev_ops 
 
 struct nk_char_dev *nk_char_dev_find(const char *name)
 {
-	/* dev is the first member: the registry's pointer is the class structure's. */
-	return (struct nk_char_dev *)nk_dev_find_class(name, NK_DEV_CHAR);
+	struct nk_dev *d = nk_dev_find_class(name, NK_DEV_CHAR);
+
+	return d ? NK_CONTAINER_OF(d, struct nk_char_dev, dev) : NULL;
 }

@@ -67,7 +67,33 @@ void nk_net_dev_unregister(struct nk_net_dev *ndev)
 
 struct nk_net_dev *nk_net_dev_find(const char *name)
 {
-	return (struct nk_net_dev *)nk_dev_find_class(name, NK_DEV_NET);
+	struct nk_dev *d = nk_dev_find_class(name, NK_DEV_NET);
+
+	return d ? NK_CONTAINER_OF(d, struct nk_net_dev, dev) : NULL;
+}
+
+struct mac_search {
+	const uint8_t *mac;
+	struct nk_net_dev *found;
+};
+
+static int match_mac(struct nk_dev *dev, void *arg)
+{
+	struct nk_net_dev *ndev = NK_CONTAINER_OF(dev, struct nk_net_dev, dev);
+	struct mac_search *search = arg;
+
+	if (memcmp(ndev->mac, search->mac, NK_ETH_ALEN))
+		return 0;
+	search->found = ndev;
+	return 1;
+}
+
+struct nk_net_dev *nk_net_dev_find_mac(const uint8_t mac[NK_ETH_ALEN])
+{
+	struct mac_search search = { mac, NULL };
+
+	nk_dev_for_each(NK_DEV_NET, match_mac, &search);
+	return search.found;
 }
 
 /* Why a frame may not go out now (0: it may), checked before and after every wait. */
